@@ -1,0 +1,106 @@
+"""One exception type for services and one handler that renders every API error."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from recotem_common import errors as codes
+from recotem_common.errors import error_body
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class ApplicationError(Exception):
+    """A failure a service reports to its caller, with the HTTP status it maps to."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = codes.VALIDATION_ERROR,
+        status_code: int = status.HTTP_400_BAD_REQUEST,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status_code = status_code
+        self.fields = fields
+
+
+class ConflictError(ApplicationError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code=codes.CONFLICT, status_code=status.HTTP_409_CONFLICT)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = codes.PAYLOAD_TOO_LARGE
+    default_detail = "The request body is too large."
+
+
+_CODE_BY_EXCEPTION: dict[type[exceptions.APIException], str] = {
+    exceptions.ValidationError: codes.VALIDATION_ERROR,
+    exceptions.ParseError: codes.VALIDATION_ERROR,
+    exceptions.NotAuthenticated: codes.NOT_AUTHENTICATED,
+    exceptions.AuthenticationFailed: codes.AUTHENTICATION_FAILED,
+    exceptions.PermissionDenied: codes.PERMISSION_DENIED,
+    exceptions.NotFound: codes.NOT_FOUND,
+    exceptions.MethodNotAllowed: codes.METHOD_NOT_ALLOWED,
+    exceptions.UnsupportedMediaType: codes.UNSUPPORTED_MEDIA_TYPE,
+    exceptions.Throttled: codes.THROTTLED,
+    PayloadTooLarge: codes.PAYLOAD_TOO_LARGE,
+}
+
+
+def _first_message(detail: Any) -> str:
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            message = _first_message(value)
+            return message if key == "non_field_errors" else f"{key}: {message}"
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    return str(detail)
+
+
+def _validation_response(detail: Any) -> Response:
+    fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+    body = error_body(codes.VALIDATION_ERROR, _first_message(detail), fields=fields)
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        body = error_body(exc.code, exc.message, fields=exc.fields)
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        return _validation_response(as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled error", exc_info=exc)
+        body = error_body(codes.SERVER_ERROR, "An internal error occurred.")
+        return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    assert isinstance(exc, exceptions.APIException)
+    if isinstance(exc, exceptions.ValidationError):
+        validation = _validation_response(exc.detail)
+        validation.status_code = response.status_code
+        return validation
+    code = _CODE_BY_EXCEPTION.get(type(exc), str(exc.default_code))
+    message = _first_message(exc.detail)
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        message = f"Too many requests. Try again in {int(exc.wait) + 1} seconds."
+    response.data = error_body(code, message)
+    return response

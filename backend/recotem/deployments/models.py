@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from core.models import TimeStampedModel
+
+
+class DeploymentSlot(TimeStampedModel):
+    OWNER_PATH = "project__owner"
+    PROJECT_PATH = "project"
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="deployment_slots"
+    )
+    name = models.CharField(max_length=256)
+    trained_model = models.ForeignKey(
+        "training.TrainedModel", on_delete=models.PROTECT, related_name="deployment_slots"
+    )
+    weight = models.FloatField(
+        default=100, validators=[MinValueValidator(0.0), MaxValueValidator(100.0)]
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta(TimeStampedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "name"], name="unique_slot_name_per_project"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ABTest(TimeStampedModel):
+    OWNER_PATH = "project__owner"
+    PROJECT_PATH = "project"
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "Draft"
+        RUNNING = "RUNNING", "Running"
+        COMPLETED = "COMPLETED", "Completed"
+        CANCELLED = "CANCELLED", "Cancelled"
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="ab_tests"
+    )
+    name = models.CharField(max_length=256)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    control_slot = models.ForeignKey(
+        DeploymentSlot, on_delete=models.CASCADE, related_name="control_tests"
+    )
+    variant_slot = models.ForeignKey(
+        DeploymentSlot, on_delete=models.CASCADE, related_name="variant_tests"
+    )
+    target_metric_name = models.CharField(max_length=50, default="ctr")
+    min_sample_size = models.IntegerField(default=1000, validators=[MinValueValidator(1)])
+    confidence_level = models.FloatField(
+        default=0.95, validators=[MinValueValidator(0.5), MaxValueValidator(0.999)]
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    winner_slot = models.ForeignKey(
+        DeploymentSlot,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="won_tests",
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Impression(models.Model):
+    """One response of the inference service, written by that service in batches."""
+
+    OWNER_PATH = "project__owner"
+    PROJECT_PATH = "project"
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE)
+    deployment_slot = models.ForeignKey(
+        DeploymentSlot, null=True, on_delete=models.SET_NULL, related_name="impressions"
+    )
+    trained_model_id = models.BigIntegerField(null=True)
+    request_id = models.UUIDField(unique=True)
+    user_id = models.CharField(max_length=256)
+    item_ids = models.JSONField(default=list)
+    timestamp = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["deployment_slot", "timestamp"])]
+
+
+class ConversionEvent(models.Model):
+    OWNER_PATH = "project__owner"
+    PROJECT_PATH = "project"
+
+    class EventType(models.TextChoices):
+        IMPRESSION = "impression", "Impression"
+        CLICK = "click", "Click"
+        PURCHASE = "purchase", "Purchase"
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE)
+    deployment_slot = models.ForeignKey(
+        DeploymentSlot, on_delete=models.CASCADE, related_name="conversion_events"
+    )
+    user_id = models.CharField(max_length=256)
+    item_id = models.CharField(max_length=256, blank=True, default="")
+    event_type = models.CharField(max_length=16, choices=EventType.choices)
+    recommendation_request_id = models.UUIDField(null=True, blank=True, db_index=True)
+    timestamp = models.DateTimeField(auto_now_add=True)
+    metadata_json = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["project", "deployment_slot", "event_type", "timestamp"])
+        ]

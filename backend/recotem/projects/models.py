@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from core.models import TimeStampedModel
+
+
+class Project(TimeStampedModel):
+    OWNER_PATH = "owner"
+    PROJECT_PATH = "pk"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects"
+    )
+    name = models.CharField(max_length=256)
+    user_column = models.CharField(max_length=256)
+    item_column = models.CharField(max_length=256)
+    time_column = models.CharField(max_length=256, null=True, blank=True)
+
+    class Meta(TimeStampedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name"], name="unique_project_name_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ValidationStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    VALIDATING = "VALIDATING", "Validating"
+    VALID = "VALID", "Valid"
+    INVALID = "INVALID", "Invalid"
+
+
+class UploadedFile(TimeStampedModel):
+    """A file a user uploaded; it is stored first and validated by a worker."""
+
+    OWNER_PATH = "project__owner"
+    PROJECT_PATH = "project"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    file = models.FileField(upload_to="uploads/%Y/%m/%d/", max_length=512, null=True)
+    filesize = models.BigIntegerField(null=True, blank=True)
+    basename = models.CharField(max_length=512, blank=True, default="")
+    file_format = models.CharField(max_length=16, blank=True, default="")
+    validation_status = models.CharField(
+        max_length=16,
+        choices=ValidationStatus.choices,
+        default=ValidationStatus.PENDING,
+        db_index=True,
+    )
+    validation_error = models.TextField(blank=True, default="")
+    validated_at = models.DateTimeField(null=True, blank=True)
+    n_rows = models.BigIntegerField(null=True, blank=True)
+    columns = models.JSONField(default=list, blank=True)
+    # SHA-256 of the stored bytes; scheduled retraining compares it to skip unchanged data.
+    fingerprint = models.CharField(max_length=64, blank=True, default="", db_index=True)
+
+    class Meta(TimeStampedModel.Meta):
+        abstract = True
+
+
+class TrainingData(UploadedFile):
+    n_users = models.BigIntegerField(null=True, blank=True)
+    n_items = models.BigIntegerField(null=True, blank=True)
+
+    class Meta(UploadedFile.Meta):
+        verbose_name_plural = "training data"
+
+    def __str__(self) -> str:
+        return f"{self.basename} ({self.project})"
+
+
+class ItemMetaData(UploadedFile):
+    valid_columns_list_json = models.JSONField(null=True, blank=True)
+    n_items = models.BigIntegerField(null=True, blank=True)
+
+    class Meta(UploadedFile.Meta):
+        verbose_name_plural = "item metadata"
+
+    def __str__(self) -> str:
+        return f"{self.basename} ({self.project})"

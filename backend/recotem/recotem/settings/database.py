@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from recotem.settings.env import DATA_DIR, env
+
+
+def _databases() -> dict[str, dict[str, Any]]:
+    if env.str("DATABASE_URL", default=""):
+        default = env.db_url("DATABASE_URL")
+        default.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+        default["CONN_HEALTH_CHECKS"] = True
+        return {"default": default}
+    # Embedded default for a bare machine: WAL and immediate transactions let the web
+    # process and the workers write to one SQLite file without "database is locked".
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    return {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "recotem.sqlite3"),
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+
+
+DATABASES = _databases()

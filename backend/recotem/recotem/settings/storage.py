@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Any
+
+from recotem.settings.env import DATA_DIR, env
+
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(DATA_DIR / "media"))
+MEDIA_URL = "/media/"
+RECOTEM_STORAGE_TYPE: str = env.str("RECOTEM_STORAGE_TYPE", default="").upper()
+
+# Uploads are refused above this size by the server itself, not only by the proxy.
+MAX_UPLOAD_SIZE: int = env.int("MAX_UPLOAD_SIZE", default=512 * 1024 * 1024)
+# A compressed upload may not expand beyond this many bytes (gzip bombs).
+MAX_DECOMPRESSED_SIZE: int = env.int("MAX_DECOMPRESSED_SIZE", default=4 * 1024**3)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+
+def _default_storage() -> dict[str, Any]:
+    if RECOTEM_STORAGE_TYPE == "S3":
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+                "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+                "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+                "access_key": env.str("AWS_ACCESS_KEY_ID", default=None),
+                "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=None),
+                "location": env.str("AWS_LOCATION", default=""),
+                "file_overwrite": False,
+                "default_acl": None,
+            },
+        }
+    return {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+    }
+
+
+STORAGES = {
+    "default": _default_storage(),
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}

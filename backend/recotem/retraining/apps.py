@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RetrainingConfig(AppConfig):
+    name = "retraining"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from core.models import TimeStampedModel
+
+
+class SplitConfig(TimeStampedModel):
+    OWNER_PATH = "created_by"
+
+    class SplitScheme(models.TextChoices):
+        RANDOM = "RG", "Random"
+        TIME_GLOBAL = "TG", "Time Global"
+        TIME_USER = "TU", "Time User"
+
+    name = models.CharField(max_length=256, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scheme = models.CharField(
+        choices=SplitScheme.choices, max_length=2, default=SplitScheme.RANDOM
+    )
+    heldout_ratio = models.FloatField(
+        default=0.1, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    n_heldout = models.IntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+    test_user_ratio = models.FloatField(
+        default=1.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    n_test_users = models.IntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    random_seed = models.IntegerField(default=42)
+
+    def __str__(self) -> str:
+        return self.name or f"split #{self.pk}"
+
+
+class EvaluationConfig(TimeStampedModel):
+    OWNER_PATH = "created_by"
+
+    class TargetMetric(models.TextChoices):
+        NDCG = "ndcg", "Normalized discounted cumulative gain"
+        MAP = "map", "Mean average precision"
+        RECALL = "recall", "Recall"
+        HIT = "hit", "Hit rate"
+
+    name = models.CharField(max_length=256, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cutoff = models.IntegerField(
+        default=20, validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
+    target_metric = models.CharField(
+        choices=TargetMetric.choices, max_length=10, default=TargetMetric.NDCG
+    )
+
+    def __str__(self) -> str:
+        return self.name or f"evaluation #{self.pk}"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    RUNNING = "RUNNING", "Running"
+    COMPLETED = "COMPLETED", "Completed"
+    FAILED = "FAILED", "Failed"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+class ParameterTuningJob(TimeStampedModel):
+    OWNER_PATH = "data__project__owner"
+    PROJECT_PATH = "data__project"
+
+    data = models.ForeignKey("projects.TrainingData", on_delete=models.CASCADE)
+    split = models.ForeignKey(SplitConfig, on_delete=models.PROTECT)
+    evaluation = models.ForeignKey(EvaluationConfig, on_delete=models.PROTECT)
+    n_tasks_parallel = models.IntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(64)]
+    )
+    n_trials = models.IntegerField(
+        default=40, validators=[MinValueValidator(1), MaxValueValidator(10000)]
+    )
+    memory_budget = models.IntegerField(default=8000, validators=[MinValueValidator(1)])
+    timeout_overall = models.IntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    timeout_singlestep = models.IntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    random_seed = models.IntegerField(null=True, blank=True)
+    tried_algorithms_json = models.JSONField(null=True, blank=True)
+    irspack_version = models.CharField(max_length=16, null=True, blank=True)
+    train_after_tuning = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True
+    )
+    error_message = models.TextField(blank=True, default="")
+    tuned_model = models.OneToOneField(
+        "training.TrainedModel",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tuning_job",
+    )
+    best_config = models.OneToOneField(
+        "training.ModelConfiguration",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tuning_job",
+    )
+    best_score = models.FloatField(null=True, blank=True)
+    n_trials_finished = models.IntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    split_file = models.CharField(max_length=512, blank=True, default="")
+    task_ids = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"tuning job #{self.pk}"
+
+    def study_name(self) -> str:
+        return f"job-{self.pk}-{self.ins_datetime.isoformat()}"

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.factories import ProjectFactory, UserFactory
+
+ML100K_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "ml-100k"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media_and_cache(settings: Any, tmp_path: Path) -> Iterator[None]:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def ml100k_dir() -> Path:
+    assert ML100K_DIR.is_dir(), f"MovieLens 100K is expected at {ML100K_DIR}"
+    return ML100K_DIR
+
+
+@pytest.fixture
+def ml100k_csv(ml100k_dir: Path, tmp_path: Path) -> Path:
+    """u.data as a CSV with a header, the way a user would upload it."""
+    target = tmp_path / "ml100k.csv"
+    with (ml100k_dir / "u.data").open() as source, target.open("w") as out:
+        out.write("user_id,item_id,rating,timestamp\n")
+        for line in source:
+            out.write(line.rstrip("\n").replace("\t", ",") + "\n")
+    return target
+
+
+@pytest.fixture
+def user(db: None) -> Any:
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db: None) -> Any:
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db: None) -> Any:
+    return UserFactory(is_staff=True)
+
+
+@pytest.fixture
+def client(user: Any) -> APIClient:
+    """An API client authenticated as ``user`` (Bearer-equivalent)."""
+    api_client = APIClient()
+    api_client.force_authenticate(user=user)
+    return api_client
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def project(user: Any) -> Any:
+    return ProjectFactory(owner=user)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BACKEND_ROOT = Path(__file__).resolve().parents[1] / "recotem"
+
+
+def _load_settings(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; settings.SECRET_KEY"],
+        cwd=BACKEND_ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "recotem.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["", "short", "change-me-please-change-me-please-change-me", "x" * 10],
+)
+def test_startup_refuses_placeholder_or_short_secret_outside_debug(secret: str) -> None:
+    result = _load_settings(SECRET_KEY=secret, DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_debug_mode_starts_without_a_secret() -> None:
+    assert _load_settings(DEBUG="true").returncode == 0
+
+
+def test_strong_secret_is_accepted() -> None:
+    result = _load_settings(SECRET_KEY="k3Jd9s0PqLw8ZxT2vB7nM4rY6uH1aF5gE0cR", DEBUG="false")
+    assert result.returncode == 0, result.stderr
+
+
+def test_redis_urls_derive_from_one_base_and_password(settings: object) -> None:
+    from recotem_common.redis_urls import redis_url_for_db
+
+    url = redis_url_for_db(None, base_url="redis://cache:6379", db=3, password="p@ss")
+    assert url == "redis://:p%40ss@cache:6379/3"
+    explicit = redis_url_for_db("redis://other:1/5", base_url=None, db=0, password=None)
+    assert explicit == "redis://other:1/5"

@@ -1,0 +1,40 @@
+"""The shape of Recotem API keys, shared by the issuer (backend) and the verifier (inference).
+
+A key is ``rctm_`` followed by 48 URL-safe random characters. The first
+``LOOKUP_PREFIX_LENGTH`` characters of the random part are stored in clear as an index,
+and the whole key is stored as a Django ``pbkdf2_sha256`` hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+KEY_PREFIX = "rctm_"
+RANDOM_PART_LENGTH = 48
+LOOKUP_PREFIX_LENGTH = 8
+
+SCOPE_READ = "read"
+SCOPE_WRITE = "write"
+SCOPE_PREDICT = "predict"
+ALL_SCOPES = (SCOPE_READ, SCOPE_WRITE, SCOPE_PREDICT)
+
+
+def generate_api_key() -> str:
+    random_part = secrets.token_urlsafe(RANDOM_PART_LENGTH)[:RANDOM_PART_LENGTH]
+    return f"{KEY_PREFIX}{random_part}"
+
+
+def lookup_prefix(raw_key: str) -> str | None:
+    """The indexed part of a presented key, or None when it is not shaped like a key."""
+    if not raw_key.startswith(KEY_PREFIX):
+        return None
+    random_part = raw_key[len(KEY_PREFIX) :]
+    if len(random_part) != RANDOM_PART_LENGTH:
+        return None
+    return random_part[:LOOKUP_PREFIX_LENGTH]
+
+
+def key_digest(raw_key: str) -> str:
+    """A fast fingerprint of a presented key, used to cache verification results."""
+    return hashlib.sha256(raw_key.encode()).hexdigest()
