@@ -23,9 +23,7 @@ SERVICE_UNAVAILABLE = "service_unavailable"
 SERVER_ERROR = "server_error"
 
 
-def error_body(
-    code: str, message: str, *, fields: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def error_body(code: str, message: str, *, fields: dict[str, Any] | None = None) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
         error["fields"] = fields

@@ -1,0 +1,223 @@
+"""Dense score rows from the arrays of an artifact, one class per family of algorithm.
+
+Each scorer reproduces the ``get_score`` of the irspack recommenders it stands for:
+
+- ``item_similarity`` (item KNNs, SLIM, DenseSLIM, EDLAE, P3alpha, RP3beta):
+  ``X[u] @ W``; a profile is a row of ones; similar items are a row of ``W``.
+- ``user_similarity`` (user KNNs): ``S[u] @ X``; a profile gets its neighbours by the
+  same similarity formula the model was trained with. There is no item-item relation
+  in such a model, so it cannot answer "similar items".
+- ``factor`` (iALS, truncated SVD, NMF): ``U[u] @ V.T``; a profile is folded in (see
+  ``foldin``); similar items by cosine of item factors.
+- ``popularity`` (TopPop): the interaction count of each item, for everyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeAlias
+
+import numpy as np
+from scipy import sparse as sps
+
+from recotem_common.artifact.errors import ArtifactError
+from recotem_common.artifact.foldin import IALSFoldIn, NMFFoldIn, svd_fold_in
+
+# irspack adds this to every similarity denominator; a profile must match it.
+_SIMILARITY_EPSILON = 1e-6
+
+Matrix: TypeAlias = sps.csr_array | np.ndarray
+
+
+class Scorer:
+    supports_profile: ClassVar[bool] = False
+    supports_similar: ClassVar[bool] = False
+
+    def score_users(self, users: np.ndarray) -> np.ndarray:
+        """A fresh, writable (len(users), n_items) array."""
+        raise NotImplementedError
+
+    def score_profile(self, items: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def similar_to(self, item: int) -> np.ndarray:
+        raise NotImplementedError
+
+
+def _dense(product: Any) -> np.ndarray:
+    if sps.issparse(product):
+        product = product.toarray()
+    return np.array(product, copy=None)
+
+
+class ItemSimilarityScorer(Scorer):
+    supports_profile = True
+    supports_similar = True
+
+    def __init__(self, seen: sps.csr_array, similarity: Matrix) -> None:
+        self.seen = seen
+        self.similarity = similarity
+
+    def score_users(self, users: np.ndarray) -> np.ndarray:
+        return _dense(self.seen[users] @ self.similarity)
+
+    def score_profile(self, items: np.ndarray) -> np.ndarray:
+        return _dense(self.similarity[items].sum(axis=0)).ravel()
+
+    def similar_to(self, item: int) -> np.ndarray:
+        if isinstance(self.similarity, np.ndarray):
+            return self.similarity[item].copy()
+        row = self.similarity[[item]]
+        scores = np.full(row.shape[1], -np.inf, dtype=row.dtype)
+        scores[row.indices] = row.data
+        return scores
+
+
+class UserSimilarityScorer(Scorer):
+    supports_profile = True
+
+    def __init__(
+        self,
+        seen: sps.csr_array,
+        neighbours: sps.csr_array,
+        weighted: sps.csr_array,
+        norms: np.ndarray,
+        params: Mapping[str, Any],
+    ) -> None:
+        self.seen = seen
+        self.neighbours = neighbours
+        self.weighted = weighted
+        self.norms = norms
+        self.normalize = bool(params["normalize"])
+        self.profile_norm_exponent = float(params["profile_norm_exponent"])
+        self.shrinkage = float(params["shrinkage"])
+        self.top_k = int(params["top_k"])
+
+    def score_users(self, users: np.ndarray) -> np.ndarray:
+        return _dense(self.neighbours[users] @ self.seen)
+
+    def score_profile(self, items: np.ndarray) -> np.ndarray:
+        profile = np.zeros(self.weighted.shape[1])
+        profile[items] = 1.0
+        overlap = self.weighted @ profile
+        candidates = np.flatnonzero(overlap)
+        similarity = overlap[candidates]
+        if self.normalize:
+            profile_norm = float(len(items)) ** self.profile_norm_exponent
+            similarity = similarity / (
+                self.norms[candidates] * profile_norm + self.shrinkage + _SIMILARITY_EPSILON
+            )
+        if len(candidates) > self.top_k:
+            keep = np.argpartition(similarity, len(similarity) - self.top_k)
+            keep = keep[len(similarity) - self.top_k :]
+            candidates, similarity = candidates[keep], similarity[keep]
+        return _dense(self.seen[candidates].T @ similarity).ravel()
+
+
+class FactorScorer(Scorer):
+    supports_profile = True
+    supports_similar = True
+
+    def __init__(
+        self,
+        user_factors: np.ndarray,
+        item_factors: np.ndarray,
+        fold_in: Callable[[np.ndarray], np.ndarray],
+    ) -> None:
+        self.user_factors = user_factors
+        self.item_factors = item_factors
+        self.fold_in = fold_in
+        self._item_norms: np.ndarray | None = None
+
+    def score_users(self, users: np.ndarray) -> np.ndarray:
+        return self.user_factors[users] @ self.item_factors.T
+
+    def score_profile(self, items: np.ndarray) -> np.ndarray:
+        result: np.ndarray = self.item_factors @ self.fold_in(items)
+        return result
+
+    def similar_to(self, item: int) -> np.ndarray:
+        if self._item_norms is None:
+            self._item_norms = np.linalg.norm(self.item_factors, axis=1)
+        norms = self._item_norms
+        dots = self.item_factors @ self.item_factors[item]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cosine = dots / (norms * norms[item])
+        cosine[~np.isfinite(cosine)] = -np.inf
+        result: np.ndarray = cosine
+        return result
+
+
+class PopularityScorer(Scorer):
+    supports_profile = True
+
+    def __init__(self, popularity: np.ndarray) -> None:
+        self.popularity = popularity
+
+    def score_users(self, users: np.ndarray) -> np.ndarray:
+        return np.tile(self.popularity, (len(users), 1))
+
+    def score_profile(self, items: np.ndarray) -> np.ndarray:
+        return self.popularity.copy()
+
+
+def csr_from(
+    arrays: Mapping[str, np.ndarray], prefix: str, shape: tuple[int, int]
+) -> sps.csr_array:
+    indptr = arrays[f"{prefix}_indptr"]
+    indices = arrays[f"{prefix}_indices"]
+    data = arrays.get(f"{prefix}_data")
+    if data is None:
+        # An all-ones matrix (implicit feedback) is stored without its values.
+        data = np.ones(len(indices))
+    if len(indptr) != shape[0] + 1 or len(indices) != len(data) or indptr[-1] != len(indices):
+        raise ArtifactError(f"The stored {prefix} matrix is inconsistent.")
+    return sps.csr_array((data, indices, indptr), shape=shape, copy=False)
+
+
+def build_scorer(
+    scoring: Mapping[str, Any],
+    arrays: Mapping[str, np.ndarray],
+    seen: sps.csr_array,
+    popularity: np.ndarray,
+) -> Scorer:
+    kind = scoring.get("kind")
+    n_users, n_items = seen.shape
+    if kind == "item_similarity":
+        similarity: Matrix
+        if "similarity" in arrays:
+            similarity = arrays["similarity"]
+        else:
+            similarity = csr_from(arrays, "similarity", (n_items, n_items))
+        if similarity.shape != (n_items, n_items):
+            raise ArtifactError("The stored item similarity has the wrong shape.")
+        return ItemSimilarityScorer(seen, similarity)
+    if kind == "user_similarity":
+        neighbours = csr_from(arrays, "neighbours", (n_users, n_users))
+        weighted = (
+            csr_from(arrays, "weighted_seen", (n_users, n_items))
+            if "weighted_seen_indptr" in arrays
+            else seen
+        )
+        return UserSimilarityScorer(seen, neighbours, weighted, arrays["neighbour_norms"], scoring)
+    if kind == "factor":
+        user_factors, item_factors = arrays["user_factors"], arrays["item_factors"]
+        if user_factors.shape[0] != n_users or item_factors.shape[0] != n_items:
+            raise ArtifactError("The stored factors do not match the id maps.")
+        return FactorScorer(user_factors, item_factors, _fold_in(scoring["fold_in"], item_factors))
+    if kind == "popularity":
+        return PopularityScorer(popularity)
+    raise ArtifactError(f"Unknown scoring kind {kind!r} in the manifest.")
+
+
+def _fold_in(
+    params: Mapping[str, Any], item_factors: np.ndarray
+) -> Callable[[np.ndarray], np.ndarray]:
+    method = params.get("method")
+    if method == "ials":
+        return IALSFoldIn(dict(params), item_factors)
+    if method == "nmf":
+        return NMFFoldIn(dict(params), item_factors)
+    if method == "svd":
+        return lambda items: svd_fold_in(item_factors, items)
+    raise ArtifactError(f"Unknown fold-in method {method!r} in the manifest.")
