@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -18,6 +21,14 @@ def _isolated_media_and_cache(settings: Any, tmp_path: Path) -> Iterator[None]:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = [
+        "tests.hashers.FastPBKDF2PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
 
 
 @pytest.fixture
@@ -68,3 +79,25 @@ def anon_client() -> APIClient:
 @pytest.fixture
 def project(user: Any) -> Any:
     return ProjectFactory(owner=user)
+
+
+@pytest.fixture
+def model_events() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """Collects what is published on the model-events channel during a test."""
+    connection = redis.Redis.from_url(django_settings.MODEL_EVENTS_REDIS_URL)
+    pubsub = connection.pubsub()
+    pubsub.subscribe(django_settings.MODEL_EVENTS_CHANNEL)
+    # Wait for the confirmation so nothing published afterwards can be missed.
+    confirmation = pubsub.get_message(timeout=5)
+    assert confirmation is not None
+    assert confirmation["type"] == "subscribe"
+
+    def received() -> list[dict[str, Any]]:
+        events = []
+        while (message := pubsub.get_message(timeout=0.5)) is not None:
+            events.append(json.loads(message["data"]))
+        return events
+
+    yield received
+    pubsub.close()
+    connection.close()

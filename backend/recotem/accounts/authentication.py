@@ -14,9 +14,9 @@ from django.core.cache import cache
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from accounts import services
 from accounts.models import ApiKey
 from accounts.selectors import api_key_refusal_reason
-from accounts.services import api_key_touch
 from recotem_common.api_keys import key_digest, lookup_prefix
 
 API_KEY_HEADER = "X-API-Key"
@@ -34,9 +34,7 @@ def _find_key(raw_key: str) -> ApiKey | None:
     prefix = lookup_prefix(raw_key)
     if prefix is None:
         return None
-    for candidate in ApiKey.objects.select_related("owner", "project").filter(
-        key_prefix=prefix
-    ):
+    for candidate in ApiKey.objects.select_related("owner", "project").filter(key_prefix=prefix):
         if check_password(raw_key, candidate.hashed_key):
             cache.set(_verified_cache_key(raw_key), candidate.pk, VERIFIED_KEY_CACHE_SECONDS)
             return candidate
@@ -54,7 +52,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         reason = api_key_refusal_reason(api_key)
         if reason is not None:
             raise exceptions.AuthenticationFailed(reason)
-        api_key_touch(api_key=api_key)
+        services.api_key_touch(api_key=api_key)
         return api_key.owner, api_key
 
     def authenticate_header(self, request: Request) -> str:

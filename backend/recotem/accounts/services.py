@@ -1,12 +1,125 @@
 from __future__ import annotations
 
-from datetime import timedelta
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework import status
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import ApiKey
+from accounts.selectors import api_keys_usable_by, refresh_tokens_outstanding
+from core.errors import ApplicationError
+from core.events import publish_model_event_on_commit
+from projects.models import Project
+from recotem_common import errors as codes
+from recotem_common.api_keys import ALL_SCOPES, generate_api_key, lookup_prefix
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+API_KEY_REVOKED_EVENT = "api_key_revoked"
+GENERATED_PASSWORD_BYTES = 18
+
+USER_EDITABLE_FIELDS = frozenset({"username", "email", "first_name", "last_name", "is_staff"})
+
+
+def _field_error(field: str, message: str) -> ApplicationError:
+    return ApplicationError(message, fields={field: [message]})
+
+
+# --- API keys -------------------------------------------------------------------------
+
+
+def api_key_scopes_validate(scopes: Sequence[str]) -> list[str]:
+    """The scopes as stored: known, non-empty, without duplicates, in canonical order."""
+    allowed = ", ".join(ALL_SCOPES)
+    unknown = [scope for scope in scopes if scope not in ALL_SCOPES]
+    if unknown:
+        names = ", ".join(repr(scope) for scope in unknown)
+        raise _field_error("scopes", f"Unknown scope {names}; allowed scopes are {allowed}.")
+    if not scopes:
+        raise _field_error("scopes", f"Give at least one scope: {allowed}.")
+    return [scope for scope in ALL_SCOPES if scope in scopes]
+
+
+def _api_key_revoked_event(api_key: ApiKey) -> dict[str, Any]:
+    return {
+        "event": API_KEY_REVOKED_EVENT,
+        "api_key_id": api_key.pk,
+        "key_prefix": api_key.key_prefix,
+    }
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    owner: Any,
+    project: Project,
+    name: str,
+    scopes: Sequence[str],
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Issue a key; the returned secret is never stored and cannot be shown again."""
+    name = name.strip()
+    if not name:
+        raise _field_error("name", "Give the API key a name.")
+    max_name_length = ApiKey._meta.get_field("name").max_length or 0
+    if len(name) > max_name_length:
+        message = f"The name is longer than {max_name_length} characters."
+        raise _field_error("name", message)
+    # Staff may see every project, but a key is bound to its owner's own project so
+    # that it cannot outlive the owner's access to someone else's data.
+    if project.owner_id != owner.pk:
+        raise _field_error(
+            "project", "An API key can only be bound to one of its owner's projects."
+        )
+    stored_scopes = api_key_scopes_validate(scopes)
+    if expires_at is not None and expires_at <= timezone.now():
+        raise _field_error("expires_at", "The expiry date must be in the future.")
+    if ApiKey.objects.filter(project=project, name=name).exists():
+        message = f"This project already has an API key named {name!r}."
+        raise _field_error("name", message)
+
+    raw_key = generate_api_key()
+    prefix = lookup_prefix(raw_key)
+    assert prefix is not None
+    api_key = ApiKey.objects.create(
+        owner=owner,
+        project=project,
+        name=name,
+        key_prefix=prefix,
+        hashed_key=make_password(raw_key),
+        scopes=stored_scopes,
+        expires_at=expires_at,
+    )
+    return api_key, raw_key
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Revoke a key for good; revoking it again changes nothing."""
+    if api_key.revoked_at is not None:
+        return api_key
+    api_key.is_active = False
+    api_key.revoked_at = timezone.now()
+    api_key.save(update_fields=["is_active", "revoked_at", "updated_at"])
+    publish_model_event_on_commit(_api_key_revoked_event(api_key))
+    return api_key
+
+
+@transaction.atomic
+def api_key_delete(*, api_key: ApiKey) -> None:
+    event = _api_key_revoked_event(api_key)
+    api_key.delete()
+    publish_model_event_on_commit(event)
 
 
 def api_key_touch(*, api_key: ApiKey) -> None:
@@ -16,3 +129,142 @@ def api_key_touch(*, api_key: ApiKey) -> None:
         return
     ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
     api_key.last_used_at = now
+
+
+# --- Users ----------------------------------------------------------------------------
+
+
+def _password_validate(password: str, *, user: Any, field: str) -> None:
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as error:
+        raise ApplicationError(
+            " ".join(error.messages), fields={field: list(error.messages)}
+        ) from error
+
+
+def refresh_token_blacklist(*, raw_token: str) -> None:
+    """End the session a refresh token belongs to (logout)."""
+    try:
+        RefreshToken(raw_token).blacklist()  # type: ignore[arg-type]
+    except TokenError as error:
+        raise ApplicationError(
+            f"The refresh token cannot be used: {error}.",
+            code=codes.AUTHENTICATION_FAILED,
+            status_code=status.HTTP_401_UNAUTHORIZED,
+        ) from error
+
+
+def refresh_tokens_blacklist(*, user: Any) -> int:
+    """End every session of ``user``: their refresh tokens can no longer be used."""
+    tokens = list(refresh_tokens_outstanding(user=user))
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in tokens], ignore_conflicts=True
+    )
+    return len(tokens)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    is_staff: bool = False,
+) -> Any:
+    user_model = get_user_model()
+    user = user_model(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=is_staff,
+    )
+    _password_validate(password, user=user, field="password")
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: Any, acting_user: Any, data: dict[str, Any]) -> Any:
+    # Activation and passwords have their own services, which end sessions and
+    # notify the inference service; a plain update must not bypass them.
+    unknown = sorted(set(data) - USER_EDITABLE_FIELDS)
+    if unknown:
+        raise ApplicationError(f"These fields cannot be changed: {', '.join(unknown)}.")
+    if user.pk == acting_user.pk and data.get("is_staff") is False:
+        raise _field_error("is_staff", "You cannot remove your own staff status.")
+    for field, value in data.items():
+        setattr(user, field, value)
+    user.save(update_fields=list(data))
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: Any, acting_user: Any) -> Any:
+    """Disable an account: its sessions end and its API keys stop working at once."""
+    if user.pk == acting_user.pk:
+        raise ApplicationError("You cannot deactivate your own account.")
+    if not user.is_active:
+        return user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    refresh_tokens_blacklist(user=user)
+    # Authentication already refuses keys of inactive owners; the events tell the
+    # inference service to drop its cached verifications too.
+    for api_key in api_keys_usable_by(user=user):
+        publish_model_event_on_commit(_api_key_revoked_event(api_key))
+    return user
+
+
+def user_activate(*, user: Any) -> Any:
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def user_reset_password(*, user: Any, new_password: str) -> Any:
+    """Set a password chosen by staff; the user's existing sessions end."""
+    _password_validate(new_password, user=user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    refresh_tokens_blacklist(user=user)
+    return user
+
+
+@dataclass(frozen=True)
+class DefaultAdmin:
+    user: Any
+    generated_password: str | None
+
+
+def default_admin_create(*, username: str, password: str) -> DefaultAdmin | None:
+    """Create the first superuser, or return None when a superuser already exists.
+
+    An existing account is never modified. Without ``password`` a strong one is
+    generated and returned, so the caller can show it once.
+    """
+    user_model = get_user_model()
+    if user_model.objects.filter(is_superuser=True).exists():
+        return None
+    if user_model.objects.filter(username=username).exists():
+        raise ApplicationError(
+            f"A user named {username!r} exists but is not a superuser; it was left "
+            "unchanged. Promote it with `manage.py shell` or choose another "
+            "DEFAULT_ADMIN_USERNAME."
+        )
+    generated = None if password else secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
+    try:
+        with transaction.atomic():
+            user = user_model.objects.create_superuser(
+                username=username, email="", password=password or generated
+            )
+    except IntegrityError:
+        # Another process starting at the same moment created it first.
+        return None
+    return DefaultAdmin(user=user, generated_password=generated)

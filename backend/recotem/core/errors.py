@@ -98,9 +98,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         validation = _validation_response(exc.detail)
         validation.status_code = response.status_code
         return validation
-    code = _CODE_BY_EXCEPTION.get(type(exc), str(exc.default_code))
-    message = _first_message(exc.detail)
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        message = f"Too many requests. Try again in {int(exc.wait) + 1} seconds."
+    code = next(
+        (code for kind, code in _CODE_BY_EXCEPTION.items() if isinstance(exc, kind)),
+        str(exc.default_code),
+    )
+    # Some libraries (simplejwt) put a dict with its own "detail" entry in the detail.
+    detail = exc.detail
+    if isinstance(detail, dict) and "detail" in detail:
+        detail = detail["detail"]
+    message = _first_message(detail)
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        message = f"Too many requests. Try again in {int(wait) + 1} seconds."
     response.data = error_body(code, message)
     return response

@@ -17,6 +17,7 @@ class OwnedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self) -> QuerySet[Any]:
         queryset = super().get_queryset()
+        assert queryset is not None, "an owned foreign key needs a queryset"
         request = self.context.get("request")
         if request is None:
             return queryset.none()

@@ -1,0 +1,247 @@
+"""Sign-in, the signed-in user's account, user management and API keys.
+
+None of these accept an API key: a key acts for scripts on one project and must never
+manage accounts or mint more keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dj_rest_auth import views as rest_auth_views
+from dj_rest_auth.jwt_auth import get_refresh_view, unset_jwt_cookies
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import QuerySet
+from django.middleware.csrf import get_token
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import AuthenticationFailed as JwtAuthenticationFailed
+from rest_framework_simplejwt.exceptions import TokenError
+
+from accounts import selectors, services
+from accounts.authentication import ApiKeyAuthentication
+from accounts.models import ApiKey
+from accounts.permissions import DenyApiKey, IsStaff
+from accounts.serializers import (
+    ApiKeyCreatedSerializer,
+    ApiKeyCreateSerializer,
+    ApiKeySerializer,
+    PasswordResetSerializer,
+    UserCreateSerializer,
+    UserDetailsSerializer,
+    UserUpdateSerializer,
+)
+from accounts.throttling import LOGIN_SCOPE, LoginRateThrottle
+from core.errors import ApplicationError
+from core.ownership import Requester
+
+DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
+
+# --- auth/ ----------------------------------------------------------------------------
+# Sign-in, sign-out and refresh authenticate nothing but an API key, which they refuse:
+# a stale access cookie must not stand between a person and signing in or out.
+
+
+class LoginView(rest_auth_views.LoginView):
+    authentication_classes = (ApiKeyAuthentication,)
+    permission_classes = (DenyApiKey,)
+    throttle_classes = (LoginRateThrottle,)
+    throttle_scope = LOGIN_SCOPE
+
+
+class LogoutView(APIView):
+    """Blacklist the refresh token (from the body or the cookie) and clear the cookies."""
+
+    authentication_classes = (ApiKeyAuthentication,)
+    permission_classes = (DenyApiKey,)
+
+    @extend_schema(
+        request=inline_serializer(
+            "LogoutRequest", {"refresh": serializers.CharField(required=False)}
+        ),
+        responses=DetailSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        body = request.data if isinstance(request.data, dict) else {}
+        raw_token = body.get("refresh") or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
+        if not raw_token:
+            raise ApplicationError(
+                "No refresh token: send it in the 'refresh' field or the "
+                f"{settings.JWT_REFRESH_COOKIE} cookie."
+            )
+        services.refresh_token_blacklist(raw_token=str(raw_token))
+        return Response({"detail": "Signed out."})
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        # Whatever happened to the token, the browser should forget it.
+        unset_jwt_cookies(response)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class TokenRefreshView(get_refresh_view()):  # type: ignore[misc]
+    """Exchange the refresh token for a new pair; the old refresh token is blacklisted."""
+
+    authentication_classes = (ApiKeyAuthentication,)
+    permission_classes = (DenyApiKey,)
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except (TokenError, JwtAuthenticationFailed) as error:
+            raise AuthenticationFailed(f"Refresh token refused: {_reason(error)}.") from error
+        except ObjectDoesNotExist as error:
+            raise AuthenticationFailed(
+                "Refresh token refused: its user no longer exists."
+            ) from error
+        return Response(serializer.validated_data, status=status.HTTP_200_OK)
+
+
+def _reason(error: Exception) -> str:
+    detail = getattr(error, "detail", None)
+    if isinstance(detail, dict):
+        return str(detail.get("detail", "")).rstrip(".")
+    return str(error).rstrip(".")
+
+
+class UserDetailsView(rest_auth_views.UserDetailsView):
+    permission_classes = (IsAuthenticated, DenyApiKey)
+
+
+class PasswordChangeView(rest_auth_views.PasswordChangeView):
+    permission_classes = (IsAuthenticated, DenyApiKey)
+    # The old password makes this a password oracle; limit guesses like sign-in.
+    throttle_classes = (LoginRateThrottle,)
+    throttle_scope = LOGIN_SCOPE
+
+
+class CsrfView(APIView):
+    """Set the CSRF cookie the SPA echoes in X-CSRFToken on cookie-authenticated writes."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(responses=inline_serializer("Csrf", {"csrf_token": serializers.CharField()}))
+    @method_decorator(ensure_csrf_cookie)
+    def get(self, request: Request) -> Response:
+        return Response({"csrf_token": get_token(request._request)})
+
+
+# --- users/ ---------------------------------------------------------------------------
+
+
+class UserViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """User management, for staff."""
+
+    permission_classes = (IsAuthenticated, DenyApiKey, IsStaff)
+    serializer_class = UserDetailsSerializer
+    filter_backends = (DjangoFilterBackend, SearchFilter, OrderingFilter)
+    filterset_fields = ("is_active", "is_staff")
+    search_fields = ("username", "email")
+    ordering_fields = ("id", "username", "email", "date_joined", "last_login")
+    ordering = ("id",)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.user_list()
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserDetailsSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = UserCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_create(**serializer.validated_data)
+        return Response(UserDetailsSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserUpdateSerializer, responses=UserDetailsSerializer)
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = self.get_object()
+        serializer = UserUpdateSerializer(
+            user, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update(
+            user=user, acting_user=request.user, data=serializer.validated_data
+        )
+        return Response(UserDetailsSerializer(user).data)
+
+    @extend_schema(request=None, responses=UserDetailsSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request: Request, pk: str | None = None) -> Response:
+        user = services.user_deactivate(user=self.get_object(), acting_user=request.user)
+        return Response(UserDetailsSerializer(user).data)
+
+    @extend_schema(request=None, responses=UserDetailsSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request: Request, pk: str | None = None) -> Response:
+        user = services.user_activate(user=self.get_object())
+        return Response(UserDetailsSerializer(user).data)
+
+    @extend_schema(request=PasswordResetSerializer, responses=DetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reset_password(self, request: Request, pk: str | None = None) -> Response:
+        user = self.get_object()
+        serializer = PasswordResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_reset_password(
+            user=user, new_password=serializer.validated_data["new_password"]
+        )
+        return Response({"detail": "The password has been reset."})
+
+
+# --- api_keys/ ------------------------------------------------------------------------
+
+
+class ApiKeyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """API keys of the requester's projects (staff see all); the secret is shown once."""
+
+    permission_classes = (IsAuthenticated, DenyApiKey)
+    serializer_class = ApiKeySerializer
+    filterset_fields = ("project", "is_active")
+    ordering_fields = ("id", "name", "ins_datetime", "expires_at", "last_used_at")
+
+    def get_queryset(self) -> QuerySet[ApiKey]:
+        return selectors.api_key_list(requester=Requester.of(self.request))
+
+    @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyCreatedSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = ApiKeyCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        api_key, raw_key = services.api_key_create(owner=request.user, **serializer.validated_data)
+        body = ApiKeyCreatedSerializer(api_key, context={"key": raw_key}).data
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def perform_destroy(self, instance: ApiKey) -> None:
+        services.api_key_delete(api_key=instance)
+
+    @extend_schema(request=None, responses=ApiKeySerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        api_key = services.api_key_revoke(api_key=self.get_object())
+        return Response(ApiKeySerializer(api_key).data)

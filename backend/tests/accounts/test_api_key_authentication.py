@@ -1,0 +1,144 @@
+"""``X-API-Key`` authentication, seen through a small view that lists visible projects."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory
+from rest_framework.views import APIView
+
+from accounts.models import ApiKey
+from accounts.services import api_key_revoke, user_deactivate
+from core.ownership import Requester, visible_to
+from projects.models import Project
+from tests.factories import ProjectFactory, UserFactory, issue_api_key
+
+
+class ProjectsView(APIView):
+    """Uses the default authentication and permission classes, like every resource."""
+
+    def get(self, request: Request) -> Response:
+        visible = visible_to(Project.objects.all(), Requester.of(request))
+        return Response({"ids": sorted(visible.values_list("id", flat=True))})
+
+    def post(self, request: Request) -> Response:
+        return Response(status=201)
+
+
+def _call(method: str, raw_key: str) -> Response:
+    factory = APIRequestFactory()
+    request = getattr(factory, method)("/projects/", HTTP_X_API_KEY=raw_key)
+    response: Response = ProjectsView.as_view()(request)
+    return response
+
+
+def test_a_valid_key_reads_and_records_its_use(project: Any) -> None:
+    api_key, raw_key = issue_api_key(project=project)
+
+    response = _call("get", raw_key)
+
+    assert response.status_code == 200
+    api_key.refresh_from_db()
+    assert api_key.last_used_at is not None
+
+
+def test_a_key_sees_only_its_own_project(user: Any) -> None:
+    project_a = ProjectFactory(owner=user)
+    ProjectFactory(owner=user)
+    _, raw_key = issue_api_key(project=project_a)
+
+    assert _call("get", raw_key).data == {"ids": [project_a.pk]}
+
+
+def test_a_read_key_cannot_write_and_is_told_which_scope_is_missing(project: Any) -> None:
+    _, raw_key = issue_api_key(project=project, scopes=("read",))
+
+    response = _call("post", raw_key)
+
+    assert response.status_code == 403
+    assert response.data["error"]["message"] == (
+        "This API key lacks the 'write' scope needed here."
+    )
+
+
+def test_a_write_key_can_write(project: Any) -> None:
+    _, raw_key = issue_api_key(project=project, scopes=("write",))
+
+    assert _call("post", raw_key).status_code == 201
+
+
+def test_a_predict_only_key_cannot_read_management_data(project: Any) -> None:
+    _, raw_key = issue_api_key(project=project, scopes=("predict",))
+
+    assert _call("get", raw_key).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "raw_key",
+    ["rctm_" + "x" * 48, "not-a-key", "rctm_short"],
+    ids=["unknown", "wrong-shape", "too-short"],
+)
+def test_an_unknown_key_is_refused(db: None, raw_key: str) -> None:
+    response = _call("get", raw_key)
+
+    assert response.status_code == 401
+    assert response.data["error"]["message"] == "Invalid API key."
+    assert response["WWW-Authenticate"] == "X-API-Key"
+
+
+def test_an_expired_key_is_refused(project: Any) -> None:
+    api_key, raw_key = issue_api_key(project=project)
+    assert _call("get", raw_key).status_code == 200
+    ApiKey.objects.filter(pk=api_key.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = _call("get", raw_key)
+
+    assert response.status_code == 401
+    assert response.data["error"]["message"] == "This API key has expired."
+
+
+def test_a_revoked_key_fails_immediately_even_after_a_cached_verification(
+    project: Any,
+) -> None:
+    api_key, raw_key = issue_api_key(project=project)
+    assert _call("get", raw_key).status_code == 200
+
+    api_key_revoke(api_key=api_key)
+    response = _call("get", raw_key)
+
+    assert response.status_code == 401
+    assert response.data["error"]["message"] == "This API key has been revoked."
+
+
+def test_keys_of_a_deactivated_owner_stop_working(project: Any) -> None:
+    _, raw_key = issue_api_key(project=project)
+    assert _call("get", raw_key).status_code == 200
+
+    user_deactivate(user=project.owner, acting_user=UserFactory(is_staff=True))
+    response = _call("get", raw_key)
+
+    assert response.status_code == 401
+    assert response.data["error"]["message"] == ("The owner of this API key has been deactivated.")
+
+
+# passlib imports the deprecated ``crypt`` module; its PBKDF2 hashers do not use it.
+@pytest.mark.filterwarnings("ignore:'crypt' is deprecated:DeprecationWarning")
+def test_stored_hash_is_django_pbkdf2_sha256_verifiable_with_passlib(
+    project: Any, settings: Any
+) -> None:
+    from passlib.hash import django_pbkdf2_sha256
+
+    # The production hasher, not the fast one the other tests use.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    api_key, raw_key = issue_api_key(project=project)
+
+    assert api_key.hashed_key.startswith(f"pbkdf2_sha256${PBKDF2PasswordHasher.iterations}$")
+    assert raw_key not in api_key.hashed_key
+    assert django_pbkdf2_sha256.verify(raw_key, api_key.hashed_key)
+    assert not django_pbkdf2_sha256.verify(raw_key + "x", api_key.hashed_key)
