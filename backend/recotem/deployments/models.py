@@ -24,9 +24,7 @@ class DeploymentSlot(TimeStampedModel):
 
     class Meta(TimeStampedModel.Meta):
         constraints = [
-            models.UniqueConstraint(
-                fields=["project", "name"], name="unique_slot_name_per_project"
-            )
+            models.UniqueConstraint(fields=["project", "name"], name="unique_slot_name_per_project")
         ]
 
     def __str__(self) -> str:
@@ -95,6 +93,9 @@ class Impression(models.Model):
         ordering = ["-id"]
         indexes = [models.Index(fields=["deployment_slot", "timestamp"])]
 
+    def __str__(self) -> str:
+        return f"impression {self.request_id}"
+
 
 class ConversionEvent(models.Model):
     OWNER_PATH = "project__owner"
@@ -118,6 +119,7 @@ class ConversionEvent(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [
-            models.Index(fields=["project", "deployment_slot", "event_type", "timestamp"])
-        ]
+        indexes = [models.Index(fields=["project", "deployment_slot", "event_type", "timestamp"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} of {self.user_id}"

@@ -37,7 +37,8 @@ class RetrainingSchedule(TimeStampedModel):
     max_retries = models.IntegerField(default=3)
     notify_on_failure = models.BooleanField(default=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
-    last_run_status = models.CharField(
+    # Nullable, unlike other text fields, so "never ran" reads as null as older clients expect.
+    last_run_status = models.CharField(  # noqa: DJ001
         max_length=16, choices=RunStatus.choices, null=True, blank=True
     )
     next_run_at = models.DateTimeField(null=True, blank=True)
@@ -73,15 +74,11 @@ class RetrainingRun(TimeStampedModel):
         SCHEDULED = "SCHEDULED", "Scheduled"
         MANUAL = "MANUAL", "Manual"
 
-    schedule = models.ForeignKey(
-        RetrainingSchedule, on_delete=models.CASCADE, related_name="runs"
-    )
+    schedule = models.ForeignKey(RetrainingSchedule, on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
     )
-    trigger = models.CharField(
-        max_length=16, choices=Trigger.choices, default=Trigger.SCHEDULED
-    )
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.SCHEDULED)
     trained_model = models.ForeignKey(
         "training.TrainedModel", null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import DefaultRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from retraining.views import RetrainingRunViewSet, RetrainingScheduleViewSet
+
+router = DefaultRouter()
+router.register("retraining_schedule", RetrainingScheduleViewSet, basename="retraining_schedule")
+router.register("retraining_run", RetrainingRunViewSet, basename="retraining_run")
+
+urlpatterns = router.urls

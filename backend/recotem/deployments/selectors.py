@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from deployments.models import ABTest, ConversionEvent, DeploymentSlot, Impression
+from deployments.stats import ArmCounts, compare, msprt_p_value
+
+# Conversion event type that counts as a success for each target metric.
+EVENT_TYPE_BY_METRIC = {
+    "ctr": ConversionEvent.EventType.CLICK,
+    "click_through_rate": ConversionEvent.EventType.CLICK,
+    "conversion_rate": ConversionEvent.EventType.CLICK,
+    "purchase_rate": ConversionEvent.EventType.PURCHASE,
+}
+# Prior spread of the effect for the sequential test, relative to the pooled rate: a
+# relative lift of about 20% is the effect size the mixture is tuned to detect.
+RELATIVE_EFFECT_PRIOR = 0.2
+MIN_MIXING_SD = 1e-3
+
+
+def _window(ab_test: ABTest) -> tuple[datetime | None, datetime]:
+    return ab_test.started_at, ab_test.ended_at or timezone.now()
+
+
+def _impressions(ab_test: ABTest, slot: DeploymentSlot) -> QuerySet[Impression]:
+    start, end = _window(ab_test)
+    queryset = Impression.objects.filter(deployment_slot=slot, timestamp__lte=end)
+    return queryset.filter(timestamp__gte=start) if start else queryset.none()
+
+
+def _converted(ab_test: ABTest, impressions: QuerySet[Impression]) -> QuerySet[Impression]:
+    """Impressions with at least one conversion: one per request_id, never more than shown."""
+    event_type = EVENT_TYPE_BY_METRIC.get(ab_test.target_metric_name, "click")
+    converting = ConversionEvent.objects.filter(
+        event_type=event_type, recommendation_request_id__isnull=False
+    ).values("recommendation_request_id")
+    return impressions.filter(request_id__in=converting)
+
+
+def _arm(ab_test: ABTest, slot: DeploymentSlot) -> ArmCounts:
+    impressions = _impressions(ab_test, slot)
+    return ArmCounts(impressions.count(), _converted(ab_test, impressions).count())
+
+
+def _daily(ab_test: ABTest, slot: DeploymentSlot) -> dict[date, ArmCounts]:
+    impressions = _impressions(ab_test, slot)
+
+    def by_day(queryset: QuerySet[Impression]) -> dict[date, int]:
+        rows = (
+            queryset.annotate(day=TruncDate("timestamp"))
+            .values("day")
+            .annotate(n=Count("id"))
+            .values_list("day", "n")
+        )
+        return dict(rows)
+
+    shown = by_day(impressions)
+    converted = by_day(_converted(ab_test, impressions))
+    return {day: ArmCounts(n, converted.get(day, 0)) for day, n in shown.items()}
+
+
+def ab_test_timeseries(*, ab_test: ABTest) -> list[dict[str, Any]]:
+    """Daily and cumulative counts per arm, for charts and the sequential test."""
+    control = _daily(ab_test, ab_test.control_slot)
+    variant = _daily(ab_test, ab_test.variant_slot)
+    totals = {"control": ArmCounts(0, 0), "variant": ArmCounts(0, 0)}
+    series = []
+    for day in sorted(set(control) | set(variant)):
+        row: dict[str, Any] = {"date": day.isoformat()}
+        for arm, daily in (("control", control), ("variant", variant)):
+            counts = daily.get(day, ArmCounts(0, 0))
+            total = totals[arm] = ArmCounts(
+                totals[arm].impressions + counts.impressions,
+                totals[arm].conversions + counts.conversions,
+            )
+            row.update(
+                {
+                    f"{arm}_impressions": counts.impressions,
+                    f"{arm}_conversions": counts.conversions,
+                    f"{arm}_rate": counts.rate,
+                    f"{arm}_cumulative_impressions": total.impressions,
+                    f"{arm}_cumulative_conversions": total.conversions,
+                    f"{arm}_cumulative_rate": total.rate,
+                }
+            )
+        series.append(row)
+    return series
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def ab_test_results(*, ab_test: ABTest) -> dict[str, Any]:
+    control = _arm(ab_test, ab_test.control_slot)
+    variant = _arm(ab_test, ab_test.variant_slot)
+    comparison = compare(control, variant, confidence_level=ab_test.confidence_level)
+    checkpoints = [
+        (
+            ArmCounts(row["control_cumulative_impressions"], row["control_cumulative_conversions"]),
+            ArmCounts(row["variant_cumulative_impressions"], row["variant_cumulative_conversions"]),
+        )
+        for row in ab_test_timeseries(ab_test=ab_test)
+    ]
+    checkpoints.append((control, variant))
+    total = control.impressions + variant.impressions
+    pooled = (control.conversions + variant.conversions) / total if total else 0.0
+    sequential = msprt_p_value(
+        checkpoints, mixing_sd=max(MIN_MIXING_SD, RELATIVE_EFFECT_PRIOR * pooled)
+    )
+    alpha = 1 - ab_test.confidence_level
+    sufficient = min(control.impressions, variant.impressions) >= ab_test.min_sample_size
+    low, high = comparison.confidence_interval
+    return {
+        "ab_test_id": ab_test.pk,
+        "status": ab_test.status,
+        "target_metric_name": ab_test.target_metric_name,
+        "control_slot": ab_test.control_slot_id,
+        "variant_slot": ab_test.variant_slot_id,
+        "control_impressions": control.impressions,
+        "control_conversions": control.conversions,
+        "control_rate": control.rate,
+        "variant_impressions": variant.impressions,
+        "variant_conversions": variant.conversions,
+        "variant_rate": variant.rate,
+        "lift": _finite(comparison.lift),
+        "difference": comparison.difference,
+        "z_score": comparison.z_score,
+        "p_value": comparison.p_value,
+        "confidence_level": ab_test.confidence_level,
+        "confidence_interval": [low, high],
+        "significant": sufficient and comparison.p_value < alpha,
+        "sufficient_data": sufficient,
+        "sequential_p_value": sequential,
+        "sequential_significant": sequential < alpha,
+    }

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from core.fields import OwnedPrimaryKeyRelatedField
+from deployments.models import ABTest, ConversionEvent, DeploymentSlot
+from projects.models import Project
+from training.models import TrainedModel
+
+
+class DeploymentSlotSerializer(serializers.ModelSerializer):
+    project = OwnedPrimaryKeyRelatedField(queryset=Project.objects.all())
+    trained_model = OwnedPrimaryKeyRelatedField(queryset=TrainedModel.objects.all())
+    weight = serializers.FloatField(min_value=0.0, max_value=100.0, default=100.0)
+
+    class Meta:
+        model = DeploymentSlot
+        fields = (
+            "id",
+            "project",
+            "name",
+            "trained_model",
+            "weight",
+            "is_active",
+            "ins_datetime",
+            "updated_at",
+        )
+        read_only_fields = ("ins_datetime", "updated_at")
+        validators: list[object] = []
+
+
+class ABTestSerializer(serializers.ModelSerializer):
+    project = OwnedPrimaryKeyRelatedField(queryset=Project.objects.all())
+    control_slot = OwnedPrimaryKeyRelatedField(queryset=DeploymentSlot.objects.all())
+    variant_slot = OwnedPrimaryKeyRelatedField(queryset=DeploymentSlot.objects.all())
+    confidence_level = serializers.FloatField(min_value=0.5, max_value=0.999, default=0.95)
+    min_sample_size = serializers.IntegerField(min_value=1, default=1000)
+
+    class Meta:
+        model = ABTest
+        fields = (
+            "id",
+            "project",
+            "name",
+            "status",
+            "control_slot",
+            "variant_slot",
+            "target_metric_name",
+            "min_sample_size",
+            "confidence_level",
+            "started_at",
+            "ended_at",
+            "winner_slot",
+            "ins_datetime",
+            "updated_at",
+        )
+        read_only_fields = (
+            "status",
+            "started_at",
+            "ended_at",
+            "winner_slot",
+            "ins_datetime",
+            "updated_at",
+        )
+
+
+class PromoteWinnerSerializer(serializers.Serializer):
+    slot = OwnedPrimaryKeyRelatedField(
+        queryset=DeploymentSlot.objects.all(), required=False, allow_null=True
+    )
+
+
+class ConversionEventSerializer(serializers.ModelSerializer):
+    deployment_slot = OwnedPrimaryKeyRelatedField(
+        queryset=DeploymentSlot.objects.all(), required=False
+    )
+    recommendation_request_id = serializers.UUIDField()
+    user_id = serializers.CharField(max_length=256, required=False, allow_blank=True)
+
+    class Meta:
+        model = ConversionEvent
+        fields = (
+            "id",
+            "project",
+            "deployment_slot",
+            "user_id",
+            "item_id",
+            "event_type",
+            "recommendation_request_id",
+            "timestamp",
+            "metadata_json",
+        )
+        read_only_fields = ("project", "timestamp")

@@ -1,0 +1,273 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from core.errors import ApplicationError, ConflictError
+from core.events import publish_model_event_on_commit
+from deployments.models import ABTest, ConversionEvent, DeploymentSlot, Impression
+from deployments.selectors import ab_test_results
+from projects.models import Project
+from training.models import TrainedModel
+from tuning.models import JobStatus
+
+MAX_CONVERSION_BATCH = 1000
+
+
+def _announce_slots_changed(project_id: int) -> None:
+    publish_model_event_on_commit({"event": "slots_changed", "project_id": project_id})
+
+
+def _check_servable(*, project: Project, trained_model: TrainedModel) -> None:
+    if trained_model.configuration.project_id != project.pk:
+        raise ApplicationError(
+            "The trained model belongs to another project.",
+            fields={"trained_model": ["Choose a model of this project."]},
+        )
+    if trained_model.status != JobStatus.COMPLETED:
+        raise ApplicationError(
+            f"Model #{trained_model.pk} is {trained_model.status.lower()}; only a "
+            "completed model can be deployed.",
+            fields={"trained_model": ["The model has not finished training."]},
+        )
+
+
+@transaction.atomic
+def deployment_slot_create(
+    *,
+    project: Project,
+    name: str,
+    trained_model: TrainedModel,
+    weight: float = 100.0,
+    is_active: bool = True,
+) -> DeploymentSlot:
+    _check_servable(project=project, trained_model=trained_model)
+    if DeploymentSlot.objects.filter(project=project, name=name).exists():
+        raise ConflictError(f"This project already has a slot named '{name}'.")
+    slot = DeploymentSlot.objects.create(
+        project=project,
+        name=name,
+        trained_model=trained_model,
+        weight=weight,
+        is_active=is_active,
+    )
+    _announce_slots_changed(project.pk)
+    return slot
+
+
+@transaction.atomic
+def deployment_slot_update(*, slot: DeploymentSlot, data: dict[str, Any]) -> DeploymentSlot:
+    if "project" in data and data["project"].pk != slot.project_id:
+        raise ApplicationError("A slot cannot move to another project.")
+    trained_model = data.get("trained_model", slot.trained_model)
+    _check_servable(project=slot.project, trained_model=trained_model)
+    name = data.get("name", slot.name)
+    if (
+        DeploymentSlot.objects.filter(project_id=slot.project_id, name=name)
+        .exclude(pk=slot.pk)
+        .exists()
+    ):
+        raise ConflictError(f"This project already has a slot named '{name}'.")
+    for field in ("name", "trained_model", "weight", "is_active"):
+        if field in data:
+            setattr(slot, field, data[field])
+    slot.save()
+    _announce_slots_changed(slot.project_id)
+    return slot
+
+
+@transaction.atomic
+def deployment_slot_delete(*, slot: DeploymentSlot) -> None:
+    running = ABTest.objects.filter(status=ABTest.Status.RUNNING)
+    if running.filter(Q(control_slot=slot) | Q(variant_slot=slot)).exists():
+        raise ConflictError("This slot is an arm of a running A/B test; stop the test first.")
+    project_id = slot.project_id
+    slot.delete()
+    _announce_slots_changed(project_id)
+
+
+def _check_arms(*, project: Project, control: DeploymentSlot, variant: DeploymentSlot) -> None:
+    if control.pk == variant.pk:
+        raise ApplicationError(
+            "The control and variant must be different slots.",
+            fields={"variant_slot": ["Choose a slot other than the control."]},
+        )
+    for field, slot in (("control_slot", control), ("variant_slot", variant)):
+        if slot.project_id != project.pk:
+            raise ApplicationError(
+                "Both slots must belong to the test's project.",
+                fields={field: ["This slot belongs to another project."]},
+            )
+
+
+@transaction.atomic
+def ab_test_create(*, project: Project, data: dict[str, Any]) -> ABTest:
+    _check_arms(project=project, control=data["control_slot"], variant=data["variant_slot"])
+    return ABTest.objects.create(project=project, **data)
+
+
+@transaction.atomic
+def ab_test_update(*, ab_test: ABTest, data: dict[str, Any]) -> ABTest:
+    if ab_test.status != ABTest.Status.DRAFT:
+        raise ConflictError(f"A {ab_test.status.lower()} test cannot be edited.")
+    if "project" in data and data["project"].pk != ab_test.project_id:
+        raise ApplicationError("A test cannot move to another project.")
+    _check_arms(
+        project=ab_test.project,
+        control=data.get("control_slot", ab_test.control_slot),
+        variant=data.get("variant_slot", ab_test.variant_slot),
+    )
+    for field, value in data.items():
+        if field != "project":
+            setattr(ab_test, field, value)
+    ab_test.save()
+    return ab_test
+
+
+def _locked(ab_test: ABTest) -> ABTest:
+    return ABTest.objects.select_for_update().get(pk=ab_test.pk)
+
+
+def _require_status(ab_test: ABTest, allowed: Sequence[str], action: str) -> None:
+    if ab_test.status not in allowed:
+        raise ConflictError(
+            f"Cannot {action} a test that is {ab_test.status.lower()}; it must be "
+            f"{' or '.join(s.lower() for s in allowed)}."
+        )
+
+
+@transaction.atomic
+def ab_test_start(*, ab_test: ABTest) -> ABTest:
+    ab_test = _locked(ab_test)
+    _require_status(ab_test, [ABTest.Status.DRAFT], "start")
+    arms = {ab_test.control_slot_id, ab_test.variant_slot_id}
+    clash = (
+        ABTest.objects.filter(status=ABTest.Status.RUNNING, control_slot_id__in=arms)
+        .filter(variant_slot_id__in=arms)
+        .first()
+    )
+    if clash is not None:
+        raise ConflictError(f"Test '{clash.name}' is already running on these two slots.")
+    for slot in (ab_test.control_slot, ab_test.variant_slot):
+        if not slot.is_active:
+            raise ConflictError(f"Slot '{slot.name}' is inactive; activate it first.")
+    ab_test.status = ABTest.Status.RUNNING
+    ab_test.started_at = timezone.now()
+    ab_test.save(update_fields=["status", "started_at", "updated_at"])
+    _announce_slots_changed(ab_test.project_id)
+    return ab_test
+
+
+@transaction.atomic
+def ab_test_stop(*, ab_test: ABTest) -> ABTest:
+    ab_test = _locked(ab_test)
+    _require_status(ab_test, [ABTest.Status.RUNNING], "stop")
+    ab_test.status = ABTest.Status.COMPLETED
+    ab_test.ended_at = timezone.now()
+    ab_test.save(update_fields=["status", "ended_at", "updated_at"])
+    _announce_slots_changed(ab_test.project_id)
+    return ab_test
+
+
+@transaction.atomic
+def ab_test_cancel(*, ab_test: ABTest) -> ABTest:
+    ab_test = _locked(ab_test)
+    _require_status(ab_test, [ABTest.Status.DRAFT, ABTest.Status.RUNNING], "cancel")
+    was_running = ab_test.status == ABTest.Status.RUNNING
+    ab_test.status = ABTest.Status.CANCELLED
+    ab_test.ended_at = timezone.now()
+    ab_test.save(update_fields=["status", "ended_at", "updated_at"])
+    if was_running:
+        _announce_slots_changed(ab_test.project_id)
+    return ab_test
+
+
+@transaction.atomic
+def ab_test_promote_winner(*, ab_test: ABTest, winner: DeploymentSlot | None = None) -> ABTest:
+    """Give the winning arm all the traffic and deactivate the losing arm.
+
+    Without an explicit ``winner`` the arm with the higher rate wins, but only when the
+    difference is significant. Slots outside the test are left as they are.
+    """
+    ab_test = _locked(ab_test)
+    _require_status(ab_test, [ABTest.Status.COMPLETED], "promote the winner of")
+    arms = {
+        ab_test.control_slot_id: ab_test.control_slot,
+        ab_test.variant_slot_id: ab_test.variant_slot,
+    }
+    if winner is None:
+        results = ab_test_results(ab_test=ab_test)
+        if not results["significant"]:
+            raise ConflictError(
+                "The difference is not significant; name the slot to promote explicitly."
+            )
+        winner = ab_test.variant_slot if results["difference"] > 0 else ab_test.control_slot
+    if winner.pk not in arms:
+        raise ApplicationError(
+            "The winner must be one of the test's two slots.",
+            fields={"slot": ["Choose the control or the variant slot."]},
+        )
+    loser = next(slot for pk, slot in arms.items() if pk != winner.pk)
+    DeploymentSlot.objects.filter(pk=winner.pk).update(weight=100.0, is_active=True)
+    DeploymentSlot.objects.filter(pk=loser.pk).update(is_active=False)
+    ab_test.winner_slot = winner
+    ab_test.save(update_fields=["winner_slot", "updated_at"])
+    _announce_slots_changed(ab_test.project_id)
+    return ab_test
+
+
+def conversion_batch_check(*, size: int) -> None:
+    if size == 0:
+        raise ApplicationError("Send at least one event.")
+    if size > MAX_CONVERSION_BATCH:
+        raise ApplicationError(
+            f"A batch may hold at most {MAX_CONVERSION_BATCH} events; this one has {size}."
+        )
+
+
+@transaction.atomic
+def conversion_events_create(
+    *, visible_impressions: QuerySet[Impression], events: Sequence[dict[str, Any]]
+) -> list[ConversionEvent]:
+    """Record conversions, each tied to the impression it converts by ``request_id``.
+
+    Only impressions the caller may see can be referred to, so a conversion can never be
+    booked against another tenant's slot.
+    """
+    conversion_batch_check(size=len(events))
+    request_ids = {event["recommendation_request_id"] for event in events}
+    by_request = {
+        imp.request_id: imp for imp in visible_impressions.filter(request_id__in=request_ids)
+    }
+    created = []
+    for index, event in enumerate(events):
+        impression = by_request.get(event["recommendation_request_id"])
+        slot: DeploymentSlot | None = event.get("deployment_slot")
+        if impression is None or impression.deployment_slot_id is None:
+            raise ApplicationError(
+                f"Event {index}: no recommendation with request_id "
+                f"{event['recommendation_request_id']} was served; use the request_id "
+                "returned by the inference API.",
+                fields={"recommendation_request_id": ["Unknown request id."]},
+            )
+        if slot is not None and slot.pk != impression.deployment_slot_id:
+            raise ApplicationError(
+                f"Event {index}: request {impression.request_id} was served by another slot.",
+                fields={"deployment_slot": ["Does not match the slot that served it."]},
+            )
+        created.append(
+            ConversionEvent(
+                project_id=impression.project_id,
+                deployment_slot_id=impression.deployment_slot_id,
+                user_id=event.get("user_id") or impression.user_id,
+                item_id=event.get("item_id", ""),
+                event_type=event["event_type"],
+                recommendation_request_id=impression.request_id,
+                metadata_json=event.get("metadata_json") or {},
+            )
+        )
+    return ConversionEvent.objects.bulk_create(created)

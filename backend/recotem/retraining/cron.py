@@ -1,0 +1,52 @@
+"""Cron expressions of retraining schedules: validation, a sentence for people, the next run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from cron_descriptor import Options, get_description
+from croniter import croniter
+
+from core.errors import ApplicationError
+
+CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+
+
+def cron_fields(expression: str) -> dict[str, str]:
+    """The five fields of a standard cron expression, or a 400 that says what is wrong."""
+    parts = expression.split()
+    if len(parts) != len(CRON_FIELDS):
+        raise ApplicationError(
+            f"A cron expression has 5 fields (minute hour day-of-month month day-of-week); "
+            f"'{expression}' has {len(parts)}. Example: '0 2 * * 0' is every Sunday at 02:00.",
+            fields={"cron_expression": ["Use five space-separated fields."]},
+        )
+    if not croniter.is_valid(expression):
+        raise ApplicationError(
+            f"'{expression}' is not a valid cron expression.",
+            fields={"cron_expression": ["Check each field's range, e.g. minute 0-59."]},
+        )
+    return dict(zip(CRON_FIELDS, parts, strict=True))
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        if name in available_timezones():
+            return ZoneInfo(name)
+    except ZoneInfoNotFoundError:
+        pass
+    raise ApplicationError(
+        f"Unknown time zone '{name}'; use an IANA name such as 'UTC' or 'Asia/Tokyo'.",
+        fields={"timezone": ["Unknown time zone."]},
+    )
+
+
+def describe(expression: str, timezone_name: str) -> str:
+    options = Options()
+    options.use_24hour_time_format = True
+    return f"{get_description(expression, options)} ({timezone_name})"
+
+
+def next_run(expression: str, timezone_name: str, after: datetime) -> datetime:
+    return croniter(expression, after.astimezone(zone(timezone_name))).get_next(datetime)

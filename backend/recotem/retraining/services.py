@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+from core.errors import ApplicationError, ConflictError
+from deployments.services import deployment_slot_update
+from projects.models import Project
+from retraining import cron
+from retraining.models import RetrainingRun, RetrainingSchedule
+from retraining.selectors import latest_valid_training_data
+from training.models import TrainedModel
+from tuning.models import JobStatus, ParameterTuningJob
+
+SCHEDULED_TASK = "retraining.tasks.scheduled_retrain"
+MAX_RETRIES_LIMIT = 10
+RETRY_BASE_SECONDS = 60
+
+
+def _check_consistency(project: Project, values: dict[str, Any]) -> None:
+    for field in ("training_data", "model_configuration", "deploy_slot"):
+        related = values.get(field)
+        if related is not None and related.project_id != project.pk:
+            raise ApplicationError(
+                f"The chosen {field.replace('_', ' ')} belongs to another project.",
+                fields={field: ["Choose one of this project's."]},
+            )
+    if values.get("retune"):
+        missing = [f for f in ("split_config", "evaluation_config") if not values.get(f)]
+        if missing:
+            raise ApplicationError(
+                "Retuning needs a split and an evaluation configuration.",
+                fields={f: ["Required when retune is on."] for f in missing},
+            )
+    elif not values.get("model_configuration"):
+        raise ApplicationError(
+            "Without retuning, choose the model configuration to retrain.",
+            fields={"model_configuration": ["Required when retune is off."]},
+        )
+    if values.get("auto_deploy") and not values.get("deploy_slot"):
+        raise ApplicationError(
+            "Auto-deploy needs the deployment slot whose model it replaces.",
+            fields={"deploy_slot": ["Required when auto_deploy is on."]},
+        )
+    if not 0 <= values.get("max_retries", 0) <= MAX_RETRIES_LIMIT:
+        raise ApplicationError(
+            f"max_retries must be between 0 and {MAX_RETRIES_LIMIT}.",
+            fields={"max_retries": ["Out of range."]},
+        )
+
+
+def _sync_beat(schedule: RetrainingSchedule) -> None:
+    """Mirror the schedule into django-celery-beat's tables, which beat reads."""
+    fields = cron.cron_fields(schedule.cron_expression)
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        **fields, timezone=cron.zone(schedule.timezone)
+    )
+    task = schedule.periodic_task or PeriodicTask(name=f"retraining-schedule-{schedule.pk}")
+    task.crontab = crontab
+    task.task = SCHEDULED_TASK
+    task.args = json.dumps([schedule.pk])
+    task.enabled = schedule.is_enabled
+    task.save()
+    schedule.periodic_task = task
+    schedule.next_run_at = (
+        cron.next_run(schedule.cron_expression, schedule.timezone, timezone.now())
+        if schedule.is_enabled
+        else None
+    )
+    schedule.save(update_fields=["periodic_task", "next_run_at", "updated_at"])
+
+
+@transaction.atomic
+def retraining_schedule_create(*, project: Project, data: dict[str, Any]) -> RetrainingSchedule:
+    if RetrainingSchedule.objects.filter(project=project).exists():
+        raise ConflictError("This project already has a retraining schedule; edit that one.")
+    cron.cron_fields(data.get("cron_expression", "0 2 * * 0"))
+    cron.zone(data.get("timezone", "UTC"))
+    _check_consistency(project, data)
+    schedule = RetrainingSchedule.objects.create(project=project, **data)
+    _sync_beat(schedule)
+    return schedule
+
+
+@transaction.atomic
+def retraining_schedule_update(
+    *, schedule: RetrainingSchedule, data: dict[str, Any]
+) -> RetrainingSchedule:
+    if "project" in data and data.pop("project").pk != schedule.project_id:
+        raise ApplicationError("A schedule cannot move to another project.")
+    for field, value in data.items():
+        setattr(schedule, field, value)
+    cron.cron_fields(schedule.cron_expression)
+    cron.zone(schedule.timezone)
+    current = {f.name: getattr(schedule, f.name) for f in RetrainingSchedule._meta.fields}
+    _check_consistency(schedule.project, current)
+    schedule.save()
+    _sync_beat(schedule)
+    return schedule
+
+
+def retraining_schedule_unschedule(*, schedule: RetrainingSchedule) -> None:
+    """Remove the beat entry of a schedule that is being deleted (also by cascade)."""
+    if schedule.periodic_task_id:
+        PeriodicTask.objects.filter(pk=schedule.periodic_task_id).delete()
+
+
+@transaction.atomic
+def retraining_run_request(
+    *, schedule: RetrainingSchedule, trigger: str = RetrainingRun.Trigger.MANUAL
+) -> RetrainingRun:
+    if not schedule.is_enabled:
+        raise ConflictError("This schedule is disabled; enable it before triggering a run.")
+    run = RetrainingRun.objects.create(schedule=schedule, trigger=trigger)
+    _queue_run(run.pk)
+    return run
+
+
+def _queue_run(run_id: int, *, countdown: int = 0) -> None:
+    from retraining.tasks import execute_retraining_run
+
+    transaction.on_commit(
+        lambda: execute_retraining_run.apply_async((run_id,), countdown=countdown)
+    )
+
+
+def retraining_scheduled_fire(*, schedule_id: int) -> None:
+    """What beat runs: start a run of an enabled schedule and compute the next firing."""
+    with transaction.atomic():
+        schedule = RetrainingSchedule.objects.select_for_update().filter(pk=schedule_id).first()
+        if schedule is None or not schedule.is_enabled:
+            return
+        schedule.next_run_at = cron.next_run(
+            schedule.cron_expression, schedule.timezone, timezone.now()
+        )
+        schedule.save(update_fields=["next_run_at", "updated_at"])
+        retraining_run_request(schedule=schedule, trigger=RetrainingRun.Trigger.SCHEDULED)
+
+
+def retraining_run_execute(*, run_id: int) -> None:
+    """Start the work of a run: skip unchanged data, otherwise retune or retrain.
+
+    The run finishes in :func:`retraining_runs_settle` when the model it produced (or the
+    tuning job that should have produced one) reaches a final state.
+    """
+    from training.services import trained_model_create
+    from tuning.services import tuning_job_create
+
+    with transaction.atomic():
+        run = RetrainingRun.objects.select_for_update().select_related("schedule").get(pk=run_id)
+        if run.status not in (RetrainingRun.Status.PENDING,):
+            return
+        schedule = run.schedule
+        data = schedule.training_data or latest_valid_training_data(project=schedule.project)
+        run.attempt += 1
+        run.started_at = run.started_at or timezone.now()
+        if data is None:
+            _finish(run, RetrainingRun.Status.FAILED, "The project has no valid training data.")
+            return
+        run.data_rows_at_trigger = data.n_rows
+        run.data_fingerprint = data.fingerprint
+        if data.fingerprint and data.fingerprint == schedule.last_data_fingerprint:
+            _finish(run, RetrainingRun.Status.SKIPPED, "The training data has not changed.")
+            return
+        run.status = RetrainingRun.Status.RUNNING
+        try:
+            if schedule.retune:
+                if schedule.split_config is None or schedule.evaluation_config is None:
+                    raise ApplicationError("The split or evaluation configuration was deleted.")
+                run.tuning_job = tuning_job_create(
+                    data=data,
+                    split=schedule.split_config,
+                    evaluation=schedule.evaluation_config,
+                    n_trials=schedule.n_trials,
+                    train_after_tuning=True,
+                )
+            else:
+                if schedule.model_configuration is None:
+                    raise ApplicationError("The model configuration was deleted.")
+                run.trained_model = trained_model_create(
+                    configuration=schedule.model_configuration, data=data
+                )
+        except ApplicationError as error:
+            _retry_or_fail(run, error.message)
+            return
+        run.save()
+
+
+def retraining_runs_settle(
+    *, trained_model: TrainedModel | None = None, tuning_job: ParameterTuningJob | None = None
+) -> None:
+    """Finish the runs waiting for this model or tuning job, deploying when asked to."""
+    runs = RetrainingRun.objects.filter(status=RetrainingRun.Status.RUNNING)
+    if trained_model is not None:
+        runs = runs.filter(
+            Q(trained_model=trained_model) | Q(tuning_job__tuned_model=trained_model)
+        )
+    elif tuning_job is not None:
+        runs = runs.filter(tuning_job=tuning_job)
+    else:
+        return
+    for run_id in runs.values_list("pk", flat=True):
+        with transaction.atomic():
+            run = (
+                RetrainingRun.objects.select_for_update().select_related("schedule").get(pk=run_id)
+            )
+            _settle(run, trained_model=trained_model, tuning_job=tuning_job)
+
+
+def _settle(
+    run: RetrainingRun,
+    *,
+    trained_model: TrainedModel | None,
+    tuning_job: ParameterTuningJob | None,
+) -> None:
+    if trained_model is not None and trained_model.status == JobStatus.COMPLETED:
+        run.trained_model = trained_model
+        schedule = run.schedule
+        if schedule.auto_deploy and schedule.deploy_slot is not None:
+            deployment_slot_update(slot=schedule.deploy_slot, data={"trained_model": trained_model})
+        schedule.last_data_fingerprint = run.data_fingerprint
+        _finish(run, RetrainingRun.Status.COMPLETED, "")
+        return
+    reason = (
+        trained_model.error_message
+        if trained_model is not None
+        else (tuning_job.error_message if tuning_job is not None else "")
+    )
+    _retry_or_fail(run, reason or "Training did not complete.")
+
+
+def _retry_or_fail(run: RetrainingRun, message: str) -> None:
+    if run.attempt <= run.schedule.max_retries:
+        run.status = RetrainingRun.Status.PENDING
+        run.error_message = f"Attempt {run.attempt} failed: {message}"
+        run.trained_model = None
+        run.tuning_job = None
+        run.save()
+        _queue_run(run.pk, countdown=RETRY_BASE_SECONDS * 2 ** (run.attempt - 1))
+        return
+    _finish(run, RetrainingRun.Status.FAILED, message)
+
+
+def _finish(run: RetrainingRun, status: str, message: str) -> None:
+    now = timezone.now()
+    run.status = status
+    run.error_message = message
+    run.completed_at = now
+    run.save()
+    schedule = run.schedule
+    schedule.last_run_at = now
+    if status == RetrainingRun.Status.COMPLETED:
+        schedule.last_run_status = RetrainingSchedule.RunStatus.SUCCESS
+    elif status == RetrainingRun.Status.SKIPPED:
+        schedule.last_run_status = RetrainingSchedule.RunStatus.SKIPPED
+    else:
+        schedule.last_run_status = RetrainingSchedule.RunStatus.FAILED
+    schedule.save(
+        update_fields=["last_run_at", "last_run_status", "last_data_fingerprint", "updated_at"]
+    )
