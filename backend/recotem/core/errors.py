@@ -8,12 +8,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from recotem_common import errors as codes
-from recotem_common.errors import error_body
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from recotem_common import errors as codes
+from recotem_common.errors import error_body
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.db.models import Model, Q, QuerySet
 
 if TYPE_CHECKING:
-    from accounts.models import ApiKey
     from rest_framework.request import Request
+
+    from accounts.models import ApiKey
 
 M = TypeVar("M", bound=Model)
 

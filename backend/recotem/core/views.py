@@ -16,9 +16,7 @@ class PingView(APIView):
     permission_classes = (AllowAny,)
     throttle_classes = ()
 
-    @extend_schema(
-        responses=inline_serializer("Ping", {"success": serializers.BooleanField()})
-    )
+    @extend_schema(responses=inline_serializer("Ping", {"success": serializers.BooleanField()}))
     def get(self, request: Request) -> Response:
         try:
             with connection.cursor() as cursor:

@@ -16,13 +16,12 @@ class Project(TimeStampedModel):
     name = models.CharField(max_length=256)
     user_column = models.CharField(max_length=256)
     item_column = models.CharField(max_length=256)
-    time_column = models.CharField(max_length=256, null=True, blank=True)
+    # NULL means "no time column", as in the original API.
+    time_column = models.CharField(max_length=256, null=True, blank=True)  # noqa: DJ001
 
     class Meta(TimeStampedModel.Meta):
         constraints = [
-            models.UniqueConstraint(
-                fields=["owner", "name"], name="unique_project_name_per_owner"
-            )
+            models.UniqueConstraint(fields=["owner", "name"], name="unique_project_name_per_owner")
         ]
 
     def __str__(self) -> str:

@@ -1,3 +1,20 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+from rest_framework.routers import DefaultRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from projects.views import (
+    ItemMetaDataViewSet,
+    ProjectSummaryView,
+    ProjectViewSet,
+    TrainingDataViewSet,
+)
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("project", ProjectViewSet, basename="project")
+router.register("training_data", TrainingDataViewSet, basename="training_data")
+router.register("item_meta_data", ItemMetaDataViewSet, basename="item_meta_data")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("project_summary/<int:pk>/", ProjectSummaryView.as_view(), name="project-summary"),
+    *router.urls,
+]

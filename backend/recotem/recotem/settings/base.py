@@ -2,26 +2,15 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 
-from recotem.settings.env import BACKEND_DIR, DATA_DIR, DEBUG, env
-
-PLACEHOLDER_MARKERS = ("change", "placeholder", "insecure", "example", "secret-key", "xxx")
-MIN_SECRET_KEY_LENGTH = 32
-DEBUG_SECRET_KEY = "debug-only-key-never-used-outside-debug-mode-4f1c2b9a7e"
+from recotem.settings.env import DATA_DIR, DEBUG, env
+from recotem_common.secrets import InsecureSecretKeyError, check_secret_key
 
 
 def _secret_key() -> str:
-    key: str = env.str("SECRET_KEY", default="")
-    if DEBUG:
-        return key or DEBUG_SECRET_KEY
-    lowered = key.lower()
-    if len(key) < MIN_SECRET_KEY_LENGTH or any(m in lowered for m in PLACEHOLDER_MARKERS):
-        raise ImproperlyConfigured(
-            "SECRET_KEY is missing, shorter than "
-            f"{MIN_SECRET_KEY_LENGTH} characters, or a placeholder. Generate one with "
-            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'` "
-            "or set DEBUG=true for local development."
-        )
-    return key
+    try:
+        return check_secret_key(env.str("SECRET_KEY", default=""), debug=DEBUG)
+    except InsecureSecretKeyError as error:
+        raise ImproperlyConfigured(str(error)) from error
 
 
 SECRET_KEY = _secret_key()
@@ -111,4 +100,3 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 DEFAULT_ADMIN_USERNAME: str = env.str("DEFAULT_ADMIN_USERNAME", default="admin")
 DEFAULT_ADMIN_PASSWORD: str = env.str("DEFAULT_ADMIN_PASSWORD", default="")
-

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from recotem.settings.env import env
 from recotem_common.redis_urls import (
     BROKER_DB,
     CACHE_DB,
@@ -7,8 +8,6 @@ from recotem_common.redis_urls import (
     MODEL_EVENTS_DB,
     redis_url_for_db,
 )
-
-from recotem.settings.env import env
 
 REDIS_URL: str = env.str("REDIS_URL", default="")
 REDIS_PASSWORD: str = env.str("REDIS_PASSWORD", default="")

@@ -40,3 +40,8 @@ STORAGES = {
     "default": _default_storage(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+
+# Model artifacts are signed with the first key and verified with any of them (rotation);
+# with none set, a key derived from SECRET_KEY is used. `manage.py resign_models`
+# re-signs stored artifacts after the first key changes.
+MODEL_SIGNING_KEYS: list[str] = env.list("MODEL_SIGNING_KEYS", default=[])

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from core.ownership import Requester, visible_to
+from projects.models import ItemMetaData, Project, TrainingData, ValidationStatus
+
+ACTIVE_JOB_STATUSES = ("PENDING", "RUNNING")
+
+
+def project_list(*, requester: Requester) -> QuerySet[Project]:
+    return visible_to(Project.objects.select_related("owner"), requester)
+
+
+def training_data_list(*, requester: Requester) -> QuerySet[TrainingData]:
+    return visible_to(TrainingData.objects.select_related("project"), requester)
+
+
+def item_meta_data_list(*, requester: Requester) -> QuerySet[ItemMetaData]:
+    return visible_to(ItemMetaData.objects.select_related("project"), requester)
+
+
+def training_data_busy_reason(*, training_data: TrainingData) -> str | None:
+    """Why the data is in use by a tuning job or a training that has not finished."""
+    from training.models import TrainedModel
+    from tuning.models import ParameterTuningJob
+
+    job = ParameterTuningJob.objects.filter(
+        data=training_data, status__in=ACTIVE_JOB_STATUSES
+    ).first()
+    if job is not None:
+        return f"Tuning job #{job.pk} ({job.status.lower()}) is using this data."
+    model = TrainedModel.objects.filter(
+        data_loc=training_data, status__in=ACTIVE_JOB_STATUSES
+    ).first()
+    if model is not None:
+        return f"Trained model #{model.pk} ({model.status.lower()}) is using this data."
+    return None
+
+
+def project_busy_reason(*, project: Project) -> str | None:
+    from training.models import TrainedModel
+    from tuning.models import ParameterTuningJob
+
+    if ParameterTuningJob.objects.filter(
+        data__project=project, status__in=ACTIVE_JOB_STATUSES
+    ).exists():
+        return "A tuning job of this project is still pending or running."
+    if TrainedModel.objects.filter(
+        configuration__project=project, status__in=ACTIVE_JOB_STATUSES
+    ).exists():
+        return "A model of this project is still being trained."
+    return None
+
+
+def project_has_results(*, project: Project) -> bool:
+    """Whether tuning or training has already used the project's column names."""
+    from training.models import TrainedModel
+    from tuning.models import ParameterTuningJob
+
+    return (
+        ParameterTuningJob.objects.filter(data__project=project).exists()
+        or TrainedModel.objects.filter(configuration__project=project).exists()
+    )
+
+
+def project_summary(*, project: Project) -> dict[str, Any]:
+    """Counts of everything a project holds; each count is one aggregate query."""
+    from accounts.models import ApiKey
+    from deployments.models import DeploymentSlot
+    from training.models import ModelConfiguration, TrainedModel
+    from tuning.models import JobStatus, ParameterTuningJob
+
+    data = TrainingData.objects.filter(project=project).aggregate(
+        total=Count("id"),
+        valid=Count("id", filter=Q(validation_status=ValidationStatus.VALID)),
+    )
+    jobs_by_status = dict.fromkeys(JobStatus.values, 0)
+    for row in (
+        ParameterTuningJob.objects.filter(data__project=project)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("id"))
+    ):
+        jobs_by_status[row["status"]] = row["n"]
+    slots = DeploymentSlot.objects.filter(project=project).aggregate(
+        total=Count("id"), active=Count("id", filter=Q(is_active=True))
+    )
+    now = timezone.now()
+    keys = ApiKey.objects.filter(project=project).aggregate(
+        total=Count("id"),
+        active=Count(
+            "id",
+            filter=Q(is_active=True, revoked_at__isnull=True)
+            & (Q(expires_at__isnull=True) | Q(expires_at__gt=now)),
+        ),
+    )
+    n_models = TrainedModel.objects.filter(
+        configuration__project=project, status=JobStatus.COMPLETED
+    ).count()
+    latest = (
+        TrainingData.objects.filter(project=project)
+        .order_by("-ins_datetime", "-id")
+        .values(
+            "id",
+            "basename",
+            "validation_status",
+            "n_rows",
+            "n_users",
+            "n_items",
+            "ins_datetime",
+        )
+        .first()
+    )
+    return {
+        "project": project.pk,
+        "name": project.name,
+        "ins_datetime": project.ins_datetime,
+        "n_data": data["total"],
+        "n_valid_data": data["valid"],
+        "n_item_meta_data": ItemMetaData.objects.filter(project=project).count(),
+        "n_model_configurations": ModelConfiguration.objects.filter(project=project).count(),
+        "n_models": n_models,
+        "n_tuning_jobs": sum(jobs_by_status.values()),
+        "tuning_jobs_by_status": jobs_by_status,
+        "n_complete_jobs": jobs_by_status[JobStatus.COMPLETED],
+        "n_deployment_slots": slots["total"],
+        "n_active_deployment_slots": slots["active"],
+        "n_api_keys": keys["total"],
+        "n_active_api_keys": keys["active"],
+        "latest_training_data": latest,
+    }

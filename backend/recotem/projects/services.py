@@ -1,0 +1,325 @@
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from rest_framework import status
+
+from core.errors import ApplicationError, ConflictError
+from core.limits import too_large_message
+from projects.ingestion import (
+    TableStats,
+    inspect_interactions,
+    inspect_item_metadata,
+    stored_file,
+)
+from projects.models import ItemMetaData, Project, TrainingData, ValidationStatus
+from projects.readers import DataFileError, kind_from_name
+from projects.selectors import (
+    project_busy_reason,
+    project_has_results,
+    training_data_busy_reason,
+)
+from projects.uploads import HashedUploadedFile
+from recotem_common import errors as codes
+
+logger = logging.getLogger(__name__)
+
+Upload = TrainingData | ItemMetaData
+COLUMN_FIELDS = ("user_column", "item_column", "time_column")
+FAILED_UNEXPECTEDLY = "The file could not be read because of an internal error."
+
+
+def _check_columns(*, user_column: str, item_column: str, time_column: str | None) -> None:
+    names = {"user_column": user_column, "item_column": item_column}
+    if time_column is not None:
+        names["time_column"] = time_column
+    for field, value in names.items():
+        if not value.strip():
+            raise ApplicationError(
+                f"{field} must name a column.", fields={field: ["This may not be blank."]}
+            )
+    if user_column == item_column:
+        message = "The user column and the item column must be different columns."
+        raise ApplicationError(message, fields={"item_column": [message]})
+    if time_column in (user_column, item_column):
+        message = "The time column must differ from the user and item columns."
+        raise ApplicationError(message, fields={"time_column": [message]})
+
+
+def _duplicate_name(name: str) -> ApplicationError:
+    message = f"You already have a project named '{name}'."
+    return ApplicationError(message, fields={"name": [message]})
+
+
+def _save_project(project: Project) -> Project:
+    clash = Project.objects.filter(owner_id=project.owner_id, name=project.name)
+    if clash.exclude(pk=project.pk).exists():
+        raise _duplicate_name(project.name)
+    try:
+        with transaction.atomic():
+            project.save()
+    except IntegrityError as exc:
+        # Two requests racing past the check above.
+        raise _duplicate_name(project.name) from exc
+    return project
+
+
+def project_create(
+    *,
+    owner: Any,
+    name: str,
+    user_column: str,
+    item_column: str,
+    time_column: str | None = None,
+) -> Project:
+    time_column = time_column or None
+    _check_columns(user_column=user_column, item_column=item_column, time_column=time_column)
+    return _save_project(
+        Project(
+            owner=owner,
+            name=name,
+            user_column=user_column,
+            item_column=item_column,
+            time_column=time_column,
+        )
+    )
+
+
+def project_update(*, project: Project, **changes: Any) -> Project:
+    """Renames or re-maps a project; uploads are validated again when columns change."""
+    if "time_column" in changes:
+        changes["time_column"] = changes["time_column"] or None
+    columns_changed = any(
+        field in changes and changes[field] != getattr(project, field) for field in COLUMN_FIELDS
+    )
+    if columns_changed and project_has_results(project=project):
+        raise ConflictError(
+            "The column names cannot change once tuning or training has used this "
+            "project's data; create a new project instead."
+        )
+    for field, value in changes.items():
+        setattr(project, field, value)
+    _check_columns(
+        user_column=project.user_column,
+        item_column=project.item_column,
+        time_column=project.time_column,
+    )
+    with transaction.atomic():
+        _save_project(project)
+        if columns_changed:
+            _revalidate_project_uploads(project)
+    return project
+
+
+def _revalidate_project_uploads(project: Project) -> None:
+    from projects import tasks
+
+    for model, task in (
+        (TrainingData, tasks.validate_training_data),
+        (ItemMetaData, tasks.validate_item_meta_data),
+    ):
+        uploads = model.objects.filter(project=project).exclude(file="").exclude(file=None)
+        ids = list(uploads.values_list("pk", flat=True))
+        uploads.update(validation_status=ValidationStatus.PENDING, validation_error="")
+        for pk in ids:
+            task.delay_on_commit(pk)
+
+
+def _delete_files_after_commit(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    def delete() -> None:
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("Could not delete stored upload %s", name, exc_info=True)
+
+    transaction.on_commit(delete)
+
+
+def _stored_names(uploads: Any) -> list[str]:
+    return [name for name in uploads.values_list("file", flat=True) if name]
+
+
+def project_delete(*, project: Project) -> None:
+    """Deletes a project with everything it holds, including its stored uploads."""
+    from deployments.models import DeploymentSlot
+
+    reason = project_busy_reason(project=project)
+    if reason is not None:
+        raise ConflictError(f"{reason} Cancel it before deleting the project.")
+    with transaction.atomic():
+        names = _stored_names(TrainingData.objects.filter(project=project))
+        names += _stored_names(ItemMetaData.objects.filter(project=project))
+        # Slots protect their models from deletion; with the whole project going,
+        # they go first.
+        DeploymentSlot.objects.filter(project=project).delete()
+        project.delete()
+        _delete_files_after_commit(names)
+
+
+def _fingerprint(file: UploadedFile) -> str:
+    if isinstance(file, HashedUploadedFile) and file.sha256:
+        return file.sha256
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+def _check_upload(file: UploadedFile) -> str:
+    """The upload's base name, once it is known to be non-empty, small enough and named."""
+    basename = PurePath(file.name or "").name
+    try:
+        kind_from_name(basename)
+    except DataFileError as exc:
+        raise ApplicationError(exc.message, fields={"file": [exc.message]}) from exc
+    size = file.size or 0
+    if size == 0:
+        message = "The file is empty."
+        raise ApplicationError(message, fields={"file": [message]})
+    if size > settings.MAX_UPLOAD_SIZE:
+        raise ApplicationError(
+            too_large_message(settings.MAX_UPLOAD_SIZE),
+            code=codes.PAYLOAD_TOO_LARGE,
+            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    return basename
+
+
+def _store_upload(upload: Upload, file: UploadedFile, validation_task: Any) -> None:
+    basename = _check_upload(file)
+    upload.basename = basename
+    upload.filesize = file.size
+    upload.fingerprint = _fingerprint(file)
+    upload.validation_status = ValidationStatus.PENDING
+    suffix = "".join(PurePath(basename).suffixes[-2:]).lower()
+    # Stored under a random name; the client's name is kept only as ``basename``.
+    upload.file.save(f"{uuid.uuid4().hex}{suffix}", file, save=False)
+    try:
+        with transaction.atomic():
+            upload.save()
+            validation_task.delay_on_commit(upload.pk)
+    except BaseException:
+        upload.file.delete(save=False)
+        raise
+
+
+def training_data_create(*, project: Project, file: UploadedFile) -> TrainingData:
+    """Stores an interaction log and queues its validation."""
+    from projects.tasks import validate_training_data
+
+    training_data = TrainingData(project=project)
+    _store_upload(training_data, file, validate_training_data)
+    return training_data
+
+
+def item_meta_data_create(*, project: Project, file: UploadedFile) -> ItemMetaData:
+    """Stores an item-metadata table and queues its validation."""
+    from projects.tasks import validate_item_meta_data
+
+    item_meta_data = ItemMetaData(project=project)
+    _store_upload(item_meta_data, file, validate_item_meta_data)
+    return item_meta_data
+
+
+def _ensure_not_busy(upload: Upload, action: str) -> None:
+    if isinstance(upload, TrainingData):
+        reason = training_data_busy_reason(training_data=upload)
+        if reason is not None:
+            raise ConflictError(f"{reason} Wait for it to finish before you {action}.")
+
+
+def upload_unlink_file(*, upload: Upload) -> Upload:
+    """Deletes the stored file but keeps the row and its statistics."""
+    _ensure_not_busy(upload, "remove its file")
+    name = upload.file.name if upload.file else ""
+    with transaction.atomic():
+        type(upload).objects.filter(pk=upload.pk).update(file=None)
+        upload.file = None
+        if name:
+            _delete_files_after_commit([name])
+    return upload
+
+
+def upload_delete(*, upload: Upload) -> None:
+    _ensure_not_busy(upload, "delete it")
+    name = upload.file.name if upload.file else ""
+    try:
+        with transaction.atomic():
+            upload.delete()
+            if name:
+                _delete_files_after_commit([name])
+    except ProtectedError as exc:
+        raise ConflictError(
+            "A model trained on this data is deployed in a deployment slot; "
+            "remove it from the slot before deleting the data."
+        ) from exc
+
+
+def _validate(model: type[Upload], pk: int, inspect: Callable[[Upload], TableStats]) -> None:
+    upload = model.objects.select_related("project").filter(pk=pk).first()
+    if upload is None or not upload.file:
+        return
+    model.objects.filter(pk=pk).update(validation_status=ValidationStatus.VALIDATING)
+    result: dict[str, Any]
+    try:
+        stats = inspect(upload)
+    except DataFileError as exc:
+        result = {"validation_status": ValidationStatus.INVALID, "validation_error": exc.message}
+    except Exception:
+        logger.exception("Validation of %s #%s failed", model.__name__, pk)
+        result = {
+            "validation_status": ValidationStatus.INVALID,
+            "validation_error": FAILED_UNEXPECTEDLY,
+        }
+    else:
+        result = {
+            "validation_status": ValidationStatus.VALID,
+            "validation_error": "",
+            "file_format": stats.file_format,
+            "columns": stats.columns,
+            "n_rows": stats.n_rows,
+            "n_items": stats.n_items,
+        }
+        if model is TrainingData:
+            result["n_users"] = stats.n_users
+        else:
+            item_column = upload.project.item_column
+            result["valid_columns_list_json"] = [c for c in stats.columns if c != item_column]
+    # update(), not save(): the row may have been unlinked while it was being read.
+    model.objects.filter(pk=pk).update(validated_at=timezone.now(), **result)
+
+
+def training_data_validate(*, training_data_id: int) -> None:
+    """Reads the stored file once and records its statistics or the first problem."""
+
+    def inspect(upload: Upload) -> TableStats:
+        project = upload.project
+        return inspect_interactions(
+            stored_file(upload),
+            user_column=project.user_column,
+            item_column=project.item_column,
+            time_column=project.time_column or None,
+        )
+
+    _validate(TrainingData, training_data_id, inspect)
+
+
+def item_meta_data_validate(*, item_meta_data_id: int) -> None:
+    def inspect(upload: Upload) -> TableStats:
+        return inspect_item_metadata(stored_file(upload), item_column=upload.project.item_column)
+
+    _validate(ItemMetaData, item_meta_data_id, inspect)

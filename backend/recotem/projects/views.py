@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import DenyApiKey
+from core.errors import ApplicationError
+from core.ownership import Requester
+from core.viewsets import OwnedModelViewSet
+from projects import selectors, services
+from projects.ingestion import preview
+from projects.models import ItemMetaData, Project, TrainingData
+from projects.serializers import (
+    ItemMetaDataSerializer,
+    PreviewSerializer,
+    ProjectSerializer,
+    ProjectSummarySerializer,
+    TrainingDataSerializer,
+)
+from projects.uploads import LimitedMultiPartParser
+from recotem_common import errors as codes
+
+PREVIEW_DEFAULT_ROWS = 50
+PREVIEW_MAX_ROWS = 1000
+
+
+class ProjectViewSet(OwnedModelViewSet):
+    queryset = Project.objects.select_related("owner")
+    serializer_class = ProjectSerializer
+    filterset_fields = {"name": ["exact", "icontains"], "owner": ["exact"]}
+    ordering_fields = ["id", "name", "ins_datetime", "updated_at"]
+
+    def get_permissions(self) -> Sequence[Any]:
+        permissions = super().get_permissions()
+        # A key belongs to one project: it may not create others or delete its own.
+        if self.action in ("create", "destroy"):
+            return [*permissions, DenyApiKey()]
+        return permissions
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Project]) -> None:
+        serializer.instance = services.project_create(
+            owner=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Project]) -> None:
+        assert serializer.instance is not None
+        serializer.instance = services.project_update(
+            project=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: Project) -> None:
+        services.project_delete(project=instance)
+
+
+class ProjectSummaryView(APIView):
+    @extend_schema(responses=ProjectSummarySerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        projects = selectors.project_list(requester=Requester.of(request))
+        project = get_object_or_404(projects, pk=pk)
+        return Response(selectors.project_summary(project=project))
+
+
+def _preview_rows(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return PREVIEW_DEFAULT_ROWS
+    try:
+        n_rows = int(raw)
+    except ValueError:
+        n_rows = 0
+    if n_rows < 1:
+        message = "n_rows must be a positive whole number."
+        raise ApplicationError(message, fields={"n_rows": [message]})
+    return min(n_rows, PREVIEW_MAX_ROWS)
+
+
+class UploadViewSet(OwnedModelViewSet):
+    """Uploads are created with multipart ``project`` and ``file``; they cannot be edited."""
+
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    parser_classes = [LimitedMultiPartParser, FormParser, JSONParser]
+    filterset_fields = ["project", "validation_status", "file_format"]
+    ordering_fields = [
+        "id",
+        "ins_datetime",
+        "basename",
+        "filesize",
+        "n_rows",
+        "validated_at",
+    ]
+    create_upload: Callable[..., Any]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return super().get_queryset().select_related("project")
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = serializer.validated_data
+        serializer.instance = type(self).create_upload(project=data["project"], file=data["file"])
+
+    def perform_destroy(self, instance: Any) -> None:
+        services.upload_delete(upload=instance)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "n_rows",
+                int,
+                description=f"Rows to return (default {PREVIEW_DEFAULT_ROWS}, "
+                f"at most {PREVIEW_MAX_ROWS}).",
+            )
+        ],
+        responses=PreviewSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def preview(self, request: Request, pk: str | None = None) -> Response:
+        n_rows = _preview_rows(request.query_params.get("n_rows"))
+        columns, rows = preview(self.get_object(), n_rows=n_rows)
+        return Response({"columns": columns, "rows": rows})
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def download_file(self, request: Request, pk: str | None = None) -> FileResponse:
+        upload = self.get_object()
+        missing = ApplicationError(
+            f"The file of {upload.basename} was removed.",
+            code=codes.NOT_FOUND,
+            status_code=status.HTTP_404_NOT_FOUND,
+        )
+        if not upload.file:
+            raise missing
+        try:
+            handle = upload.file.storage.open(upload.file.name, "rb")
+        except FileNotFoundError as exc:
+            raise missing from exc
+        return FileResponse(handle, as_attachment=True, filename=upload.basename)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def unlink_file(self, request: Request, pk: str | None = None) -> Response:
+        upload = services.upload_unlink_file(upload=self.get_object())
+        return Response(self.get_serializer(upload).data)
+
+
+class TrainingDataViewSet(UploadViewSet):
+    queryset = TrainingData.objects.all()
+    serializer_class = TrainingDataSerializer
+    create_upload = staticmethod(services.training_data_create)
+
+
+class ItemMetaDataViewSet(UploadViewSet):
+    queryset = ItemMetaData.objects.all()
+    serializer_class = ItemMetaDataSerializer
+    create_upload = staticmethod(services.item_meta_data_create)
