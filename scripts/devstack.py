@@ -50,6 +50,7 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     env.setdefault("INFERENCE_WORKERS", "1")
     env["BACKEND_PORT"] = str(args.backend_port)
     env["INFERENCE_PORT"] = str(args.inference_port)
+    env.setdefault("INFERENCE_HOST", "127.0.0.1")
     return env
 
 
@@ -82,13 +83,9 @@ def _roles(env: dict[str, str]) -> dict[str, list[str]]:
             "--schedule", str(Path(env["RECOTEM_DATA_DIR"]) / "celerybeat-schedule"),
         ],
     }
-    if (INFERENCE_BIN / "uvicorn").exists():
-        roles["inference"] = [
-            str(INFERENCE_BIN / "uvicorn"), "inference.main:app",
-            "--host", "127.0.0.1",
-            "--port", env["INFERENCE_PORT"],
-            "--workers", env["INFERENCE_WORKERS"],
-        ]
+    if (INFERENCE_BIN / "python").exists():
+        # Reads INFERENCE_HOST, INFERENCE_PORT and INFERENCE_WORKERS from the environment.
+        roles["inference"] = [str(INFERENCE_BIN / "python"), "-m", "inference"]
     return roles
 
 

@@ -17,6 +17,9 @@ REPO = Path(__file__).resolve().parents[3]
 ADMIN_PASSWORD = "e2e-admin-password-7f3c9a"
 STARTUP_TIMEOUT_SECONDS = 120
 VALIDATION_TIMEOUT_SECONDS = 90
+TRAINING_TIMEOUT_SECONDS = 120
+# A one-minute cron fires within 60 s; beat notices a new schedule within its 5 s tick.
+SCHEDULE_TIMEOUT_SECONDS = 180
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -78,11 +81,12 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _wait_until(ping, STARTUP_TIMEOUT_SECONDS, "the backend to answer /ping/")
         yield base_url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def test_newcomer_uploads_movielens_and_uses_an_api_key(
@@ -140,3 +144,97 @@ def test_newcomer_uploads_movielens_and_uses_an_api_key(
         headers=key_headers,
     )
     assert refused.status_code == 403
+
+
+def _login(base_url: str) -> httpx.Client:
+    client = httpx.Client(base_url=base_url, timeout=30)
+    login = client.post("/auth/login/", json={"username": "admin", "password": ADMIN_PASSWORD})
+    assert login.status_code == 200, login.text
+    client.headers["Authorization"] = f"Bearer {login.json()['access']}"
+    return client
+
+
+def _validated_project(client: httpx.Client, csv_path: Path, name: str) -> tuple[int, int]:
+    project = client.post(
+        "/project/", json={"name": name, "user_column": "user_id", "item_column": "item_id"}
+    )
+    assert project.status_code == 201, project.text
+    project_id = project.json()["id"]
+    with csv_path.open("rb") as upload:
+        data = client.post(
+            "/training_data/",
+            data={"project": str(project_id)},
+            files={"file": ("ml100k.csv", upload, "text/csv")},
+        )
+    assert data.status_code == 201, data.text
+
+    def valid() -> bool:
+        status = client.get(f"/training_data/{data.json()['id']}/").json()["validation_status"]
+        assert status != "INVALID"
+        return status == "VALID"
+
+    _wait_until(valid, VALIDATION_TIMEOUT_SECONDS, "the upload to be validated")
+    return project_id, data.json()["id"]
+
+
+def _trained_model(client: httpx.Client, project_id: int, data_id: int) -> tuple[int, int]:
+    configuration = client.post(
+        "/model_configuration/",
+        json={
+            "project": project_id,
+            "name": "popular",
+            "recommender_class_name": "TopPopRecommender",
+            "parameters_json": {},
+        },
+    )
+    assert configuration.status_code == 201, configuration.text
+    model = client.post(
+        "/trained_model/",
+        json={"configuration": configuration.json()["id"], "data_loc": data_id},
+    )
+    assert model.status_code == 201, model.text
+
+    def completed() -> bool:
+        status = client.get(f"/trained_model/{model.json()['id']}/").json()["status"]
+        assert status != "FAILED"
+        return status == "COMPLETED"
+
+    _wait_until(completed, TRAINING_TIMEOUT_SECONDS, "the model to be trained")
+    return configuration.json()["id"], model.json()["id"]
+
+
+def test_beat_fires_a_schedule_that_retrains_and_deploys(platform: str, ml100k_csv: Path) -> None:
+    client = _login(platform)
+    project_id, data_id = _validated_project(client, ml100k_csv, "scheduled")
+    configuration_id, model_id = _trained_model(client, project_id, data_id)
+    slot = client.post(
+        "/deployment_slot/",
+        json={"project": project_id, "name": "production", "trained_model": model_id},
+    )
+    assert slot.status_code == 201, slot.text
+    schedule = client.post(
+        "/retraining_schedule/",
+        json={
+            "project": project_id,
+            "is_enabled": True,
+            "cron_expression": "* * * * *",
+            "model_configuration": configuration_id,
+            "auto_deploy": True,
+            "deploy_slot": slot.json()["id"],
+        },
+    )
+    assert schedule.status_code == 201, schedule.text
+
+    def completed_run() -> dict | None:  # type: ignore[type-arg]
+        runs = client.get("/retraining_run/", params={"schedule": schedule.json()["id"]}).json()
+        for run in runs["results"]:
+            assert run["status"] != "FAILED", run
+            if run["status"] == "COMPLETED":
+                return run
+        return None
+
+    run = _wait_until(completed_run, SCHEDULE_TIMEOUT_SECONDS, "beat to fire and the run to end")
+    assert run["trigger"] == "SCHEDULED"
+    assert run["trained_model"] not in (None, model_id)
+    deployed = client.get(f"/deployment_slot/{slot.json()['id']}/").json()
+    assert deployed["trained_model"] == run["trained_model"]
