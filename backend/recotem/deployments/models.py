@@ -68,6 +68,9 @@ class ABTest(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="won_tests",
     )
+    # The lowest always-valid p-value seen at any look at the results. Keeping the minimum
+    # makes the reported value never rise between looks, as the sequential test requires.
+    sequential_p_value = models.FloatField(default=1.0)
 
     def __str__(self) -> str:
         return self.name

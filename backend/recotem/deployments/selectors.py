@@ -111,8 +111,9 @@ def ab_test_results(*, ab_test: ABTest) -> dict[str, Any]:
     checkpoints.append((control, variant))
     total = control.impressions + variant.impressions
     pooled = (control.conversions + variant.conversions) / total if total else 0.0
-    sequential = msprt_p_value(
-        checkpoints, mixing_sd=max(MIN_MIXING_SD, RELATIVE_EFFECT_PRIOR * pooled)
+    sequential = min(
+        ab_test.sequential_p_value,
+        msprt_p_value(checkpoints, mixing_sd=max(MIN_MIXING_SD, RELATIVE_EFFECT_PRIOR * pooled)),
     )
     alpha = 1 - ab_test.confidence_level
     sufficient = min(control.impressions, variant.impressions) >= ab_test.min_sample_size

@@ -220,6 +220,15 @@ def ab_test_promote_winner(*, ab_test: ABTest, winner: DeploymentSlot | None = N
     return ab_test
 
 
+def ab_test_evaluate(*, ab_test: ABTest) -> dict[str, Any]:
+    """Current results; the sequential p-value's running minimum is kept on the test."""
+    results = ab_test_results(ab_test=ab_test)
+    ABTest.objects.filter(
+        pk=ab_test.pk, sequential_p_value__gt=results["sequential_p_value"]
+    ).update(sequential_p_value=results["sequential_p_value"])
+    return results
+
+
 def conversion_batch_check(*, size: int) -> None:
     if size == 0:
         raise ApplicationError("Send at least one event.")

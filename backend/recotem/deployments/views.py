@@ -15,7 +15,7 @@ from core.ownership import Requester, visible_to
 from core.viewsets import OwnedModelViewSet
 from deployments import services
 from deployments.models import ABTest, ConversionEvent, DeploymentSlot, Impression
-from deployments.selectors import ab_test_results, ab_test_timeseries
+from deployments.selectors import ab_test_timeseries
 from deployments.serializers import (
     ABTestSerializer,
     ConversionEventSerializer,
@@ -91,7 +91,7 @@ class ABTestViewSet(OwnedModelViewSet):
     @extend_schema(responses=OpenApiResponse(description="Counts, rates and test statistics"))
     @action(detail=True, methods=["get"])
     def results(self, request: Request, pk: str | None = None) -> Response:
-        return Response(ab_test_results(ab_test=self.get_object()))
+        return Response(services.ab_test_evaluate(ab_test=self.get_object()))
 
     @extend_schema(responses=OpenApiResponse(description="Daily counts per arm"))
     @action(detail=True, methods=["get"], url_path="results/timeseries")

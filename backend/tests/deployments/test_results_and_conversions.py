@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+import random
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -118,3 +120,33 @@ def test_read_key_cannot_report_conversions(
     response = _convert(anon_client, impression)
     assert response.status_code == 403
     assert "predict" in response.json()["error"]["message"]
+
+
+def test_a_a_test_watched_many_times_stays_insignificant_sequentially(
+    client: APIClient, project: Any
+) -> None:
+    """Both arms convert at 10%; the results page is looked at after every batch."""
+    rng = random.Random(11)  # noqa: S311 - reproducible simulation, not security
+    test = ABTestFactory(
+        project=project,
+        status=ABTest.Status.RUNNING,
+        started_at=timezone.now() - timedelta(hours=1),
+        min_sample_size=50,
+    )
+    sequential = []
+    for _ in range(15):
+        for slot in (test.control_slot, test.variant_slot):
+            for impression in ImpressionFactory.create_batch(40, deployment_slot=slot):
+                if rng.random() < 0.10:
+                    ConversionEvent.objects.create(
+                        project=project,
+                        deployment_slot=slot,
+                        user_id=impression.user_id,
+                        event_type="click",
+                        recommendation_request_id=impression.request_id,
+                    )
+        body = client.get(f"/api/v1/ab_test/{test.pk}/results/").json()
+        sequential.append(body["sequential_p_value"])
+        assert body["sequential_significant"] is False
+    assert body["control_impressions"] == body["variant_impressions"] == 600
+    assert all(later <= earlier + 1e-12 for earlier, later in itertools.pairwise(sequential))
