@@ -1,0 +1,1 @@
+"""Recotem inference service: serves signed model artifacts over HTTP (FastAPI)."""

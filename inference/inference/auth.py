@@ -1,0 +1,165 @@
+"""API-key verification that pays PBKDF2 at most once per key and worker.
+
+Verification has two halves with different lifetimes:
+
+* which key a presented secret is. Only PBKDF2 can tell, and the answer never changes
+  (a key's hash is fixed), so it is cached under the SHA-256 of the secret;
+* whether that key may be used now (revoked, expired, owner deactivated, scopes). That
+  changes, so it is cached per key id, dropped when the backend publishes
+  ``api_key_revoked``, and re-read from the database every ``recheck_seconds`` for
+  every cached key, which bounds how long a lost event can go unnoticed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from passlib.hash import django_pbkdf2_sha256
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from inference import selectors
+from inference.errors import AuthenticationFailed, NotAuthenticated, PermissionDenied
+from inference.selectors import KeyState
+from inference.singleflight import SingleFlight
+from recotem_common.api_keys import key_digest, lookup_prefix
+
+logger = logging.getLogger(__name__)
+
+INVALID_KEY = "Invalid API key."
+# A wrong secret is remembered this long, so repeating it does not cost PBKDF2 again.
+REFUSED_SECONDS = 10.0
+MAX_CACHED_SECRETS = 10_000
+RECHECK_CHUNK = 500
+
+
+def _deleted(api_key_id: int) -> KeyState:
+    return KeyState(
+        api_key_id=api_key_id, project_id=0, scopes=frozenset(), refusal=INVALID_KEY
+    )
+
+
+def _password_matches(raw_key: str, hashed_key: str) -> bool:
+    try:
+        return bool(django_pbkdf2_sha256.verify(raw_key, hashed_key))
+    except ValueError:
+        # A hash of another scheme cannot belong to a key this service verifies.
+        return False
+
+
+def _bounded_put(cache: dict[str, Any], key: str, value: Any) -> None:
+    cache[key] = value
+    if len(cache) > MAX_CACHED_SECRETS:
+        cache.pop(next(iter(cache)))
+
+
+class ApiKeyVerifier:
+    def __init__(
+        self,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        cache_seconds: float,
+        recheck_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._cache_seconds = cache_seconds
+        self.recheck_seconds = recheck_seconds
+        self._clock = clock
+        self._key_ids: dict[str, tuple[int, float]] = {}
+        self._refused: dict[str, tuple[str, float]] = {}
+        self._states: dict[int, KeyState] = {}
+        self._identifying: SingleFlight[str, KeyState] = SingleFlight()
+        self._loading_states: SingleFlight[int, KeyState] = SingleFlight()
+
+    async def authenticate(self, raw_key: str | None) -> KeyState:
+        """The usable key behind ``raw_key``, or raise a 401."""
+        if not raw_key:
+            raise NotAuthenticated("Send your API key in the X-API-Key header.")
+        digest = key_digest(raw_key)
+        now = self._clock()
+        known = self._key_ids.get(digest)
+        if known is not None and now - known[1] < self._cache_seconds:
+            state = self._states.get(known[0]) or await self._load_state(known[0])
+        else:
+            refused = self._refused.get(digest)
+            if refused is not None and now - refused[1] < REFUSED_SECONDS:
+                raise AuthenticationFailed(refused[0])
+            state = await self._identifying.run(
+                digest, lambda: self._identify(raw_key, digest)
+            )
+        if state.refusal is not None:
+            raise AuthenticationFailed(state.refusal)
+        return state
+
+    def forget(self, api_key_id: int) -> None:
+        """Drop what is known about a key's state; the next use reads it again."""
+        self._states.pop(api_key_id, None)
+
+    async def recheck(self) -> None:
+        """Refresh the state of every cached key from the database."""
+        ids = list(self._states)
+        for start in range(0, len(ids), RECHECK_CHUNK):
+            chunk = ids[start : start + RECHECK_CHUNK]
+            async with self._sessionmaker() as session:
+                found = await selectors.api_key_states(session, api_key_ids=chunk)
+            for api_key_id in chunk:
+                if api_key_id in self._states:
+                    self._states[api_key_id] = found.get(api_key_id) or _deleted(
+                        api_key_id
+                    )
+
+    async def run_rechecks(self) -> None:
+        while True:
+            await asyncio.sleep(self.recheck_seconds)
+            try:
+                await self.recheck()
+            except Exception:
+                # Keep the last known states: the database being down must not take
+                # every verified key with it. Events still revoke.
+                logger.warning("Could not re-check API keys", exc_info=True)
+
+    def cached_key_ids(self) -> Iterable[int]:
+        return self._states.keys()
+
+    async def _identify(self, raw_key: str, digest: str) -> KeyState:
+        prefix = lookup_prefix(raw_key)
+        candidates = []
+        if prefix is not None:
+            async with self._sessionmaker() as session:
+                candidates = await selectors.api_key_candidates(session, prefix=prefix)
+        for candidate in candidates:
+            # PBKDF2 takes a large fraction of a second; keep the event loop serving.
+            if await asyncio.to_thread(
+                _password_matches, raw_key, candidate.hashed_key
+            ):
+                state = candidate.state
+                _bounded_put(self._key_ids, digest, (state.api_key_id, self._clock()))
+                self._states[state.api_key_id] = state
+                return state
+        _bounded_put(self._refused, digest, (INVALID_KEY, self._clock()))
+        raise AuthenticationFailed(INVALID_KEY)
+
+    async def _load_state(self, api_key_id: int) -> KeyState:
+        return await self._loading_states.run(
+            api_key_id, lambda: self._read_state(api_key_id)
+        )
+
+    async def _read_state(self, api_key_id: int) -> KeyState:
+        async with self._sessionmaker() as session:
+            found = await selectors.api_key_states(session, api_key_ids=[api_key_id])
+        state = found.get(api_key_id) or _deleted(api_key_id)
+        self._states[api_key_id] = state
+        return state
+
+
+def require_scope(state: KeyState, *scopes: str) -> None:
+    if not state.scopes.intersection(scopes):
+        names = " or ".join(repr(scope) for scope in scopes)
+        raise PermissionDenied(
+            f"This API key lacks the {names} scope needed here; "
+            "create a key with that scope for this project."
+        )

@@ -1,0 +1,91 @@
+"""Request bookkeeping as one plain ASGI middleware (cheaper than BaseHTTPMiddleware).
+
+It sets the correlation id for the request's logs and echoes it back, reports the
+server's own time in ``Server-Timing``, records metrics and the access log, and turns an
+unexpected exception into the error envelope so even a 500 carries the correlation id.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from inference.errors import handle_error
+from inference.log import CORRELATION_HEADER, correlation_id, new_correlation_id
+from inference.metrics import Metrics
+
+access_logger = logging.getLogger("inference.access")
+_HEADER_NAME = CORRELATION_HEADER.lower().encode()
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    # Unknown paths share one label so scanners cannot blow up metric cardinality.
+    return getattr(route, "path", "unmatched")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, access_log: bool) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.access_log = access_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        supplied = None
+        for name, value in scope["headers"]:
+            if name == _HEADER_NAME:
+                supplied = value.decode("latin-1")
+                break
+        cid = new_correlation_id(supplied)
+        token = correlation_id.set(cid)
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+                duration = (time.perf_counter() - started) * 1000
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (_HEADER_NAME, cid.encode("latin-1")),
+                    (b"server-timing", f"app;dur={duration:.2f}".encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            if response_started:
+                raise
+            response = handle_error(Request(scope), exc)
+            await response(scope, receive, send_with_id)
+        finally:
+            self._record(scope, status, time.perf_counter() - started)
+            correlation_id.reset(token)
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        route = _route_template(scope)
+        method = scope["method"]
+        self.metrics.requests.labels(method, route, str(status)).inc()
+        self.metrics.latency.labels(method, route).observe(elapsed)
+        if status >= 400:
+            code = scope.get("state", {}).get("error_code", str(status))
+            self.metrics.errors.labels(route, code).inc()
+        if self.access_log:
+            access_logger.info(
+                "%s %s %d %.1fms",
+                method,
+                scope["path"],
+                status,
+                elapsed * 1000,
+                extra={"status": status, "duration_ms": round(elapsed * 1000, 2)},
+            )

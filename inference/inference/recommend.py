@@ -1,0 +1,158 @@
+"""Turning requests into scored items with a loaded model: filters, limits, fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from inference.batching import ScoringBatcher
+from inference.config import Settings
+from inference.errors import NotFound, ValidationFailed, field_error
+from inference.metrics import Metrics
+from inference.model_cache import LoadedModel
+from inference.schemas import (
+    BatchPredictRequest,
+    PredictRequest,
+    ProfileRequest,
+    ScoredItem,
+    UserRecommendation,
+)
+from recotem_common.artifact import UnsupportedOperation
+from recotem_common.artifact.model import Recommendations
+
+Fallback = Literal["popular"] | None
+POPULAR: Fallback = "popular"
+# How many unknown users a batch error names before it stops listing.
+MAX_NAMED_USERS = 10
+
+
+def check_cutoff(cutoff: int, settings: Settings) -> None:
+    if cutoff > settings.max_cutoff:
+        raise field_error(
+            "cutoff",
+            f"cutoff must be between 1 and {settings.max_cutoff}; got {cutoff}.",
+        )
+
+
+def check_batch_size(size: int, settings: Settings) -> None:
+    if size > settings.max_batch_size:
+        raise field_error(
+            "user_ids",
+            f"A batch holds at most {settings.max_batch_size} users; got {size}. "
+            "Split it into several requests.",
+        )
+
+
+def scored(recommendations: Recommendations) -> list[ScoredItem]:
+    return [ScoredItem(item_id=item, score=score) for item, score in recommendations]
+
+
+def _popular(
+    model: LoadedModel, request: PredictRequest | BatchPredictRequest | ProfileRequest
+) -> Recommendations:
+    return model.artifact.popular_items(
+        request.cutoff,
+        exclude_items=request.exclude_items,
+        allow_items=request.allow_items,
+    )
+
+
+async def for_user(
+    model: LoadedModel,
+    request: PredictRequest,
+    *,
+    batcher: ScoringBatcher,
+    metrics: Metrics,
+) -> tuple[list[ScoredItem], Fallback]:
+    recommendations = await batcher.recommend(
+        model,
+        request.user_id,
+        cutoff=request.cutoff,
+        exclude_seen=request.exclude_seen,
+        allow_items=request.allow_items,
+        exclude_items=request.exclude_items,
+    )
+    if recommendations is not None:
+        return scored(recommendations), None
+    if request.unknown_user == "error":
+        raise NotFound(
+            f"User {request.user_id!r} is not known to model {model.model_id}."
+        )
+    metrics.fallbacks.inc()
+    return scored(_popular(model, request)), POPULAR
+
+
+def for_users(
+    model: LoadedModel, request: BatchPredictRequest, *, metrics: Metrics
+) -> list[UserRecommendation]:
+    results = model.artifact.recommend_users(
+        request.user_ids,
+        request.cutoff,
+        exclude_seen=request.exclude_seen,
+        allow_items=request.allow_items,
+        exclude_items=request.exclude_items,
+    )
+    unknown = [
+        uid
+        for uid, result in zip(request.user_ids, results, strict=True)
+        if result is None
+    ]
+    if unknown and request.unknown_user == "error":
+        named = ", ".join(repr(uid) for uid in unknown[:MAX_NAMED_USERS])
+        more = (
+            f" and {len(unknown) - MAX_NAMED_USERS} more"
+            if len(unknown) > MAX_NAMED_USERS
+            else ""
+        )
+        raise NotFound(f"Users not known to model {model.model_id}: {named}{more}.")
+    popular = scored(_popular(model, request)) if unknown else []
+    metrics.fallbacks.inc(len(unknown))
+    return [
+        UserRecommendation(user_id=uid, items=popular, fallback=POPULAR)
+        if result is None
+        else UserRecommendation(user_id=uid, items=scored(result))
+        for uid, result in zip(request.user_ids, results, strict=True)
+    ]
+
+
+def for_profile(
+    model: LoadedModel, request: ProfileRequest, *, metrics: Metrics
+) -> tuple[list[ScoredItem], Fallback]:
+    artifact = model.artifact
+    try:
+        recommendations = artifact.recommend_profile(
+            request.item_ids,
+            request.cutoff,
+            exclude_seen=request.exclude_seen,
+            allow_items=request.allow_items,
+            exclude_items=request.exclude_items,
+        )
+    except UnsupportedOperation as exc:
+        raise ValidationFailed(f"Model {model.model_id}: {exc}") from exc
+    if recommendations or _any_known(model, request.item_ids):
+        return scored(recommendations), None
+    metrics.fallbacks.inc()
+    return scored(_popular(model, request)), POPULAR
+
+
+def similar(
+    model: LoadedModel,
+    item_id: str,
+    *,
+    cutoff: int,
+    allow_items: Sequence[str] | None,
+    exclude_items: Sequence[str],
+) -> list[ScoredItem]:
+    try:
+        recommendations = model.artifact.similar_items(
+            item_id, cutoff, allow_items=allow_items, exclude_items=exclude_items
+        )
+    except UnsupportedOperation as exc:
+        raise ValidationFailed(f"Model {model.model_id}: {exc}") from exc
+    if recommendations is None:
+        raise NotFound(f"Item {item_id!r} is not known to model {model.model_id}.")
+    return scored(recommendations)
+
+
+def _any_known(model: LoadedModel, item_ids: Sequence[str]) -> bool:
+    return any(model.artifact.item_index(item_id) is not None for item_id in item_ids)

@@ -1,0 +1,51 @@
+"""Item-to-item similarity ("people who liked this also liked")."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from inference import recommend
+from inference.deps import ApiKeyDep, RuntimeDep
+from inference.routes.common import ModelId
+from inference.schemas import DEFAULT_CUTOFF, MAX_FILTER_ITEMS, SimilarItems
+
+router = APIRouter(prefix="/similar", tags=["similar"])
+
+ItemFilter = Annotated[list[str], Query(max_length=MAX_FILTER_ITEMS)]
+
+
+@router.get("/{model_id}/{item_id}")
+async def similar_items(
+    *,
+    model_id: ModelId,
+    item_id: str,
+    key: ApiKeyDep,
+    runtime: RuntimeDep,
+    cutoff: Annotated[int, Query(ge=1)] = DEFAULT_CUTOFF,
+    exclude_items: Annotated[
+        list[str],
+        Query(max_length=MAX_FILTER_ITEMS, description="Items never to return."),
+    ] = [],  # noqa: B006 - FastAPI copies defaults per request
+    allow_items: Annotated[
+        list[str] | None,
+        Query(
+            max_length=MAX_FILTER_ITEMS, description="Return only among these items."
+        ),
+    ] = None,
+) -> SimilarItems:
+    """The items most similar to ``item_id`` (never the item itself)."""
+    recommend.check_cutoff(cutoff, runtime.settings)
+    model = await runtime.model(model_id=model_id, project_id=key.project_id)
+    items = recommend.similar(
+        model,
+        item_id,
+        cutoff=cutoff,
+        allow_items=allow_items,
+        exclude_items=exclude_items,
+    )
+    return SimilarItems(
+        model_id=model_id, item_id=item_id, items=items, request_id=uuid.uuid4()
+    )

@@ -1,0 +1,174 @@
+"""Request and response bodies.
+
+Ids are strings as the training data had them; clients may send numbers, which are
+read as their decimal text, so ``{"user_id": 42}`` and ``{"user_id": "42"}`` agree.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+MAX_FILTER_ITEMS = 10_000
+DEFAULT_CUTOFF = 10
+
+
+def _id_text(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+EntityId = Annotated[
+    str, BeforeValidator(_id_text), StringConstraints(min_length=1, max_length=256)
+]
+Cutoff = Annotated[int, Field(ge=1, description="How many items to return.")]
+UnknownUser = Literal["popular", "error"]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cutoff: Cutoff = DEFAULT_CUTOFF
+    exclude_items: list[EntityId] = Field(
+        default_factory=list,
+        max_length=MAX_FILTER_ITEMS,
+        description="Items never to recommend.",
+    )
+    allow_items: list[EntityId] | None = Field(
+        default=None,
+        max_length=MAX_FILTER_ITEMS,
+        description="When given, recommend only among these items.",
+    )
+
+
+class _UserRequest(_Request):
+    exclude_seen: bool = Field(
+        default=True,
+        description="Leave out items the user interacted with in training.",
+    )
+    unknown_user: UnknownUser = Field(
+        default="popular",
+        description="For users the model does not know: answer the most popular items "
+        '(flagged with "fallback": "popular"), or 404 with "error".',
+    )
+
+
+class PredictRequest(_UserRequest):
+    user_id: EntityId
+
+
+class BatchPredictRequest(_UserRequest):
+    user_ids: list[EntityId] = Field(min_length=1)
+
+
+class ProfileRequest(_Request):
+    item_ids: list[EntityId] = Field(
+        max_length=MAX_FILTER_ITEMS,
+        description="Items the (unknown) user interacted with.",
+    )
+    exclude_seen: bool = Field(
+        default=True, description="Leave out the profile's items."
+    )
+
+
+class ScoredItem(BaseModel):
+    item_id: str
+    score: float
+
+
+class Recommendation(BaseModel):
+    model_id: int
+    user_id: str
+    items: list[ScoredItem]
+    request_id: uuid.UUID
+    fallback: Literal["popular"] | None = None
+
+
+class ProjectRecommendation(Recommendation):
+    slot_id: int
+    slot_name: str
+
+
+class UserRecommendation(BaseModel):
+    user_id: str
+    items: list[ScoredItem]
+    fallback: Literal["popular"] | None = None
+
+
+class BatchRecommendation(BaseModel):
+    model_id: int
+    results: list[UserRecommendation]
+    request_id: uuid.UUID
+
+
+class ProfileRecommendation(BaseModel):
+    model_id: int
+    items: list[ScoredItem]
+    request_id: uuid.UUID
+    fallback: Literal["popular"] | None = None
+
+
+class SimilarItems(BaseModel):
+    model_id: int
+    item_id: str
+    items: list[ScoredItem]
+    request_id: uuid.UUID
+
+
+class LoadedModelInfo(BaseModel):
+    model_id: int
+    project_id: int
+    version_tag: str
+    algorithm: str
+    loaded_at: datetime
+    load_seconds: float
+    nbytes: int
+    n_users: int
+    n_items: int
+    supports_profile: bool
+    supports_similar: bool
+
+
+class ModelList(BaseModel):
+    models: list[LoadedModelInfo]
+
+
+class DependencyCheck(BaseModel):
+    ok: bool
+    error: str | None = None
+
+
+class ModelHealth(BaseModel):
+    model_id: int
+    version_tag: str
+    algorithm: str
+    loaded_at: datetime
+    load_seconds: float
+
+
+class FailedModel(BaseModel):
+    model_id: int
+    version_tag: str
+    reason: str
+    failed_at: datetime
+
+
+class CacheState(BaseModel):
+    models: int
+    bytes: int
+    max_models: int
+    max_bytes: int
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded", "unavailable"]
+    database: DependencyCheck
+    redis: DependencyCheck
+    model_events: DependencyCheck
+    models: list[ModelHealth]
+    failed_models: list[FailedModel]
+    cache: CacheState

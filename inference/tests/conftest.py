@@ -1,0 +1,250 @@
+"""Shared fixtures: a database migrated by the backend itself, real artifacts trained on
+MovieLens 100K, and the app served by Starlette's TestClient (lifespan included).
+
+``DATABASE_URL`` (PostgreSQL) runs the suite against a fresh ``test_<name>`` database
+on that server; without it a SQLite file in a temporary data directory is used.
+Redis comes from ``recotem_common.pytest_plugin`` (a private server unless
+``REDIS_URL`` is set).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+# irspack reads this when its threaded code is first used; the machine is shared.
+os.environ.setdefault("IRSPACK_NUM_THREADS_DEFAULT", "1")
+
+import psycopg
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine
+
+from inference.config import MODEL_EVENTS_CHANNEL, Settings, sqlalchemy_url
+from inference.main import create_app
+from inference.runtime import Runtime
+from recotem_common.artifact import ModelArtifact
+from tests.factories import Seeder
+from tests.support import (
+    SetupFailed,
+    migrate_backend_schema,
+    ml100k_interactions,
+    write_ml100k_models,
+)
+
+SECRET_KEY = "test-only-inference-3c9e1a7f5b2d4e6a8c0f1b3d5e7a9c2b"
+
+
+@dataclass(frozen=True)
+class MigratedDatabase:
+    django_url: str
+    data_dir: Path
+    engine: Engine
+
+
+def _test_database(base_url: str) -> tuple[str, str]:
+    """The URL of a ``test_<name>`` database beside ``base_url``, and its name."""
+    parts = urlsplit(base_url)
+    name = f"test_{parts.path.lstrip('/') or 'inference'}"
+    return urlunsplit(parts._replace(path=f"/{name}")), name
+
+
+def _admin_connection(base_url: str) -> psycopg.Connection[Any]:
+    parts = urlsplit(base_url)
+    return psycopg.connect(
+        urlunsplit(parts._replace(scheme="postgresql", path="/postgres")),
+        autocommit=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabase]:
+    data_dir = tmp_path_factory.mktemp("data")
+    base_url = os.environ.get("DATABASE_URL", "")
+    name = ""
+    if base_url:
+        django_url, name = _test_database(base_url)
+        with _admin_connection(base_url) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    else:
+        # The embedded default: the same file the backend uses in its data directory.
+        django_url = ""
+    try:
+        migrate_backend_schema(
+            django_url=django_url, data_dir=data_dir, secret_key=SECRET_KEY
+        )
+    except SetupFailed as exc:
+        pytest.fail(str(exc))
+    sync_url = sqlalchemy_url(django_url, data_dir).replace("+aiosqlite", "")
+    engine = create_engine(
+        sync_url, connect_args={"timeout": 30} if sync_url.startswith("sqlite") else {}
+    )
+    yield MigratedDatabase(django_url=django_url, data_dir=data_dir, engine=engine)
+    engine.dispose()
+    if base_url:
+        with _admin_connection(base_url) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def seeder(database: MigratedDatabase) -> Seeder:
+    return Seeder(database.engine)
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    media_root: Path
+    files: dict[str, str]
+    models: dict[str, ModelArtifact]
+    user_ids: list[str]
+    item_ids: list[str]
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
+    media_root = tmp_path_factory.mktemp("media")
+    written = write_ml100k_models(media_root, SECRET_KEY)
+    files = {name: path for name, (path, _) in written.items()}
+    models = {name: artifact for name, (_, artifact) in written.items()}
+    tampered = bytearray((media_root / files["knn"]).read_bytes())
+    tampered[len(tampered) // 2] ^= 0xFF
+    files["tampered"] = "models/tampered.rctm"
+    (media_root / files["tampered"]).write_bytes(bytes(tampered))
+    _, user_ids, item_ids = ml100k_interactions()
+    return Artifacts(media_root, files, models, user_ids, item_ids)
+
+
+@dataclass(frozen=True)
+class World:
+    """One owner with two projects; models, slots and keys most tests share."""
+
+    owner_id: int
+    project_id: int
+    other_project_id: int
+    knn_model_id: int
+    toppop_model_id: int
+    other_model_id: int
+    predict_key: str
+    read_key: str
+    other_key: str
+
+
+@pytest.fixture(scope="session")
+def world(seeder: Seeder, artifacts: Artifacts) -> World:
+    owner = seeder.user()
+    project = seeder.project(owner_id=owner)
+    other_project = seeder.project(owner_id=owner)
+    knn = seeder.trained_model(
+        project_id=project,
+        file=artifacts.files["knn"],
+        algorithm="CosineKNNRecommender",
+    )
+    toppop = seeder.trained_model(
+        project_id=project,
+        file=artifacts.files["toppop"],
+        algorithm="TopPopRecommender",
+    )
+    other = seeder.trained_model(
+        project_id=other_project,
+        file=artifacts.files["knn"],
+        algorithm="CosineKNNRecommender",
+    )
+    seeder.slot(project_id=project, model_id=knn, name="main")
+    _, predict_key = seeder.api_key(project_id=project, owner_id=owner)
+    _, read_key = seeder.api_key(project_id=project, owner_id=owner, scopes=["read"])
+    _, other_key = seeder.api_key(project_id=other_project, owner_id=owner)
+    return World(
+        owner_id=owner,
+        project_id=project,
+        other_project_id=other_project,
+        knn_model_id=knn,
+        toppop_model_id=toppop,
+        other_model_id=other,
+        predict_key=predict_key,
+        read_key=read_key,
+        other_key=other_key,
+    )
+
+
+@pytest.fixture
+def make_settings(
+    database: MigratedDatabase, artifacts: Artifacts
+) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "secret_key": SECRET_KEY,
+            "data_dir": database.data_dir,
+            "database_url": database.django_url,
+            "media_root": str(artifacts.media_root),
+            "redis_url": os.environ["REDIS_URL"],
+            "rate_limit": "100000/minute",
+            "log_format": "plain",
+            "access_log": False,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+ServeFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def serve(make_settings: Callable[..., Settings]) -> ServeFactory:
+    """``with serve(**settings) as client``: the app running with its lifespan."""
+
+    @contextmanager
+    def run(**overrides: Any) -> Iterator[TestClient]:
+        app = create_app(make_settings(**overrides))
+        with TestClient(app, raise_server_exceptions=False) as client:
+            wait_for(runtime_of(client).listener.connected.is_set, timeout=5)
+            yield client
+
+    return run
+
+
+@pytest.fixture
+def client(serve: ServeFactory, world: World) -> Iterator[TestClient]:
+    with serve() as running:
+        yield running
+
+
+def runtime_of(client: TestClient) -> Runtime:
+    runtime: Runtime = client.app.state.runtime
+    return runtime
+
+
+def wait_for(condition: Callable[[], object], *, timeout: float = 2.0) -> float:
+    """Poll until ``condition`` is truthy; return how long it took."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            pytest.fail(f"Condition not met within {timeout} s")
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def publish(event: dict[str, Any], *, redis_url: str | None = None) -> None:
+    publish_raw(json.dumps(event), redis_url=redis_url)
+
+
+def publish_raw(message: str, *, redis_url: str | None = None) -> None:
+    settings = Settings(
+        secret_key=SECRET_KEY, redis_url=redis_url or os.environ["REDIS_URL"]
+    )
+    with redis.Redis.from_url(settings.events_redis_url) as connection:
+        connection.publish(MODEL_EVENTS_CHANNEL, message)
+
+
+def headers(key: str) -> dict[str, str]:
+    return {"X-API-Key": key}

