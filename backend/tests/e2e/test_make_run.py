@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -40,11 +41,17 @@ def _wait_until(predicate, timeout: float, what: str):  # type: ignore[no-untype
     pytest.fail(f"Timed out after {timeout:.0f}s waiting for {what}")
 
 
+@dataclass(frozen=True)
+class Platform:
+    api: str
+    inference: str
+
+
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """The platform started exactly as a newcomer would, with embedded defaults."""
     data_dir = tmp_path_factory.mktemp("platform-data")
-    backend_port = _free_port()
+    backend_port, inference_port = _free_port(), _free_port()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -55,7 +62,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         RECOTEM_DATA_DIR=str(data_dir),
         DEFAULT_ADMIN_PASSWORD=ADMIN_PASSWORD,
         BACKEND_PORT=str(backend_port),
-        INFERENCE_PORT=str(_free_port()),
+        INFERENCE_PORT=str(inference_port),
+        INFERENCE_RATE_LIMIT="100000/minute",
     )
     log_path = data_dir / "platform.log"
     with log_path.open("wb") as log:
@@ -79,7 +87,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     try:
         _wait_until(ping, STARTUP_TIMEOUT_SECONDS, "the backend to answer /ping/")
-        yield base_url
+        yield Platform(api=base_url, inference=f"http://127.0.0.1:{inference_port}")
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -90,9 +98,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_newcomer_uploads_movielens_and_uses_an_api_key(
-    platform: str, ml100k_csv: Path
+    platform: Platform, ml100k_csv: Path
 ) -> None:
-    client = httpx.Client(base_url=platform, timeout=30)
+    client = httpx.Client(base_url=platform.api, timeout=30)
     login = client.post("/auth/login/", json={"username": "admin", "password": ADMIN_PASSWORD})
     assert login.status_code == 200, login.text
     headers = {"Authorization": f"Bearer {login.json()['access']}"}
@@ -203,8 +211,10 @@ def _trained_model(client: httpx.Client, project_id: int, data_id: int) -> tuple
     return configuration.json()["id"], model.json()["id"]
 
 
-def test_beat_fires_a_schedule_that_retrains_and_deploys(platform: str, ml100k_csv: Path) -> None:
-    client = _login(platform)
+def test_beat_fires_a_schedule_that_retrains_and_deploys(
+    platform: Platform, ml100k_csv: Path
+) -> None:
+    client = _login(platform.api)
     project_id, data_id = _validated_project(client, ml100k_csv, "scheduled")
     configuration_id, model_id = _trained_model(client, project_id, data_id)
     slot = client.post(
@@ -238,3 +248,77 @@ def test_beat_fires_a_schedule_that_retrains_and_deploys(platform: str, ml100k_c
     assert run["trained_model"] not in (None, model_id)
     deployed = client.get(f"/deployment_slot/{slot.json()['id']}/").json()
     assert deployed["trained_model"] == run["trained_model"]
+
+
+def test_ab_test_through_the_inference_service(platform: Platform, ml100k_csv: Path) -> None:
+    """Predict through slots, let the service record impressions, report conversions with
+    the returned request ids, and find the planted difference."""
+    client = _login(platform.api)
+    project_id, data_id = _validated_project(client, ml100k_csv, "ab")
+    _, model_id = _trained_model(client, project_id, data_id)
+    slots = [
+        client.post(
+            "/deployment_slot/",
+            json={"project": project_id, "name": name, "trained_model": model_id, "weight": 50},
+        ).json()
+        for name in ("control", "variant")
+    ]
+    test = client.post(
+        "/ab_test/",
+        json={
+            "project": project_id,
+            "name": "planted",
+            "control_slot": slots[0]["id"],
+            "variant_slot": slots[1]["id"],
+            "min_sample_size": 100,
+        },
+    ).json()
+    assert client.post(f"/ab_test/{test['id']}/start/").status_code == 200
+    key = client.post(
+        "/api_keys/", json={"name": "site", "project": project_id, "scopes": ["predict"]}
+    ).json()["key"]
+    inference = httpx.Client(base_url=platform.inference, timeout=30, headers={"X-API-Key": key})
+
+    conversions = []
+    served = {slots[0]["id"]: 0, slots[1]["id"]: 0}
+    for user in range(1, 801):
+        response = inference.post(
+            f"/predict/project/{project_id}", json={"user_id": str(user), "cutoff": 5}
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert len(body["items"]) == 5
+        served[body["slot_id"]] += 1
+        rate = 0.35 if body["slot_id"] == slots[1]["id"] else 0.10
+        if (user * 7919) % 100 < rate * 100:
+            conversions.append(
+                {"recommendation_request_id": body["request_id"], "event_type": "click"}
+            )
+    assert min(served.values()) > 300, served
+    sticky = {
+        inference.post(f"/predict/project/{project_id}", json={"user_id": "1", "cutoff": 5}).json()[
+            "slot_id"
+        ]
+        for _ in range(5)
+    }
+    assert len(sticky) == 1
+
+    def impressions_recorded() -> dict | None:  # type: ignore[type-arg]
+        body = client.get(f"/ab_test/{test['id']}/results/").json()
+        total = body["control_impressions"] + body["variant_impressions"]
+        return body if total >= 805 else None
+
+    _wait_until(impressions_recorded, 30, "the inference service to write impressions")
+    reported = httpx.post(
+        f"{platform.api}/conversion_event/", json=conversions, headers={"X-API-Key": key}
+    )
+    assert reported.status_code == 201, reported.text
+
+    assert client.post(f"/ab_test/{test['id']}/stop/").status_code == 200
+    results = client.get(f"/ab_test/{test['id']}/results/").json()
+    assert results["variant_conversions"] <= results["variant_impressions"]
+    assert results["significant"] is True, results
+    assert results["sequential_significant"] is True, results
+    assert results["lift"] > 1.0
+    promoted = client.post(f"/ab_test/{test['id']}/promote_winner/")
+    assert promoted.json()["winner_slot"] == slots[1]["id"]
