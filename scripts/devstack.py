@@ -74,6 +74,12 @@ def _roles(env: dict[str, str]) -> dict[str, list[str]]:
         ],
         "worker": [
             python, "-m", "celery", "-A", "recotem", "worker",
+            "--queues", "celery", "--hostname", "worker@%h",
+            "--loglevel", env.get("CELERY_LOG_LEVEL", "INFO"),
+        ],
+        "ingestion": [
+            python, "-m", "celery", "-A", "recotem", "worker",
+            "--queues", "ingestion", "--hostname", "ingestion@%h", "--concurrency", "1",
             "--loglevel", env.get("CELERY_LOG_LEVEL", "INFO"),
         ],
         "beat": [
