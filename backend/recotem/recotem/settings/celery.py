@@ -27,12 +27,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 INGESTION_QUEUE = "ingestion"
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {"projects.*": {"queue": INGESTION_QUEUE}}
-CELERY_TASK_ALWAYS_EAGER: bool = env.bool("# Upload validation runs on its own queue so a lean worker, which never imports the
-# machine-learning stack, keeps its memory flat; tuning and training use the default queue.
-INGESTION_QUEUE = "ingestion"
-CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_ROUTES = {"projects.*": {"queue": INGESTION_QUEUE}}
-CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_ALWAYS_EAGER: bool = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = env.str(
     "CELERY_BEAT_SCHEDULER", default="django_celery_beat.schedulers:DatabaseScheduler"
 )
