@@ -1,4 +1,5 @@
-"""The shape of Recotem API keys, shared by the issuer (backend) and the verifier (inference).
+"""Recotem API keys, shared by the issuer (backend) and the verifier (inference): their
+shape and when a key may be used.
 
 A key is ``rctm_`` followed by 48 URL-safe random characters. The first
 ``LOOKUP_PREFIX_LENGTH`` characters of the random part are stored in clear as an index,
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 KEY_PREFIX = "rctm_"
 RANDOM_PART_LENGTH = 48
@@ -38,3 +40,21 @@ def lookup_prefix(raw_key: str) -> str | None:
 def key_digest(raw_key: str) -> str:
     """A fast fingerprint of a presented key, used to cache verification results."""
     return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def api_key_refusal(
+    *,
+    revoked_at: datetime | None,
+    is_active: bool,
+    expires_at: datetime | None,
+    owner_is_active: bool,
+    now: datetime,
+) -> str | None:
+    """Why a key whose secret matched may not be used at ``now``, or None when it may."""
+    if revoked_at is not None or not is_active:
+        return "This API key has been revoked."
+    if expires_at is not None and expires_at <= now:
+        return "This API key has expired."
+    if not owner_is_active:
+        return "The owner of this API key has been deactivated."
+    return None

@@ -223,13 +223,22 @@ def test_manifest_records_model_data_and_versions(ials: Fitted) -> None:
     assert manifest["created_at"].endswith("+00:00")
 
 
-def test_nbytes_counts_the_arrays_and_the_implicit_ones(ials: Fitted) -> None:
-    artifact = ials.artifact
+def test_nbytes_counts_the_arrays_the_implicit_ones_and_the_user_index(
+    ials: Fitted,
+) -> None:
+    artifact = ModelArtifact(ials.artifact.manifest, ials.artifact.arrays)
     stored = sum(array.nbytes for array in artifact.arrays.values())
 
     # Implicit feedback is stored without values; they exist only in memory.
     assert "seen_data" not in artifact.arrays
     assert artifact.nbytes == stored + 8 * artifact.manifest["n_interactions"]
+
+    artifact.index_users()
+    with_index = artifact.nbytes
+    assert artifact.user_index("1") == 0
+
+    assert with_index > stored + 8 * artifact.manifest["n_interactions"] + 50 * artifact.n_users
+    assert artifact.nbytes == with_index
 
 
 @pytest.fixture(scope="module")
@@ -283,7 +292,12 @@ def test_ids_keep_unicode_and_lookups_are_exact(knn: Fitted) -> None:
     assert artifact.user_index("1") == 0
     assert artifact.user_index("1\x00") is None
     assert artifact.user_index(" 1") is None
+    assert artifact.user_index("") is None
+    assert artifact.user_index("99999") is None
+    assert artifact.user_index("9" * 300) is None
+    assert artifact.user_index(1) is None  # type: ignore[arg-type]
     assert artifact.item_index("1682") == 1681
+    assert artifact.recommend_users(["1\x00"], 5) == [None]
 
 
 def test_a_manifest_with_unknown_scoring_is_refused(knn: Fitted) -> None:

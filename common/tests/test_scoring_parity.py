@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import sparse as sps
 
-from recotem_common.artifact import UnsupportedOperation
+from recotem_common.artifact import ModelArtifact, UnsupportedOperation, scoring
 
 from .conftest import MODELS, FitModel, Fitted
 
@@ -118,6 +118,51 @@ def test_batch_scores_equal_single_user_scores(fitted: Fitted) -> None:
         np.testing.assert_allclose(
             [score for _, score in together], [score for _, score in alone], rtol=1e-6
         )
+
+
+def test_a_single_user_scores_exactly_as_in_a_batch(
+    fitted: Fitted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One user, or a few, take a path without scipy's set-up; it adds the same
+    # products in the same order, so the scores are equal, not merely close.
+    if fitted.artifact.manifest["scoring"]["kind"] == "factor":
+        pytest.skip("a BLAS product's rounding may depend on the batch size")
+    user_ids = fitted.interactions.user_ids[::40]
+    batch = fitted.artifact.recommend_users(user_ids, CUTOFF)
+
+    singles = [fitted.artifact.recommend_users([u], CUTOFF)[0] for u in user_ids]
+    small_batches = [
+        recs
+        for start in range(0, len(user_ids), 5)
+        for recs in fitted.artifact.recommend_users(user_ids[start : start + 5], CUTOFF)
+    ]
+    monkeypatch.setattr(scoring, "_GATHER_LIMIT", 0)
+    through_scipy = [fitted.artifact.recommend_users([u], CUTOFF)[0] for u in user_ids]
+
+    assert len(user_ids) > scoring._GATHER_ROWS
+    assert singles == batch
+    assert small_batches == batch
+    assert through_scipy == batch
+
+
+def test_a_single_user_with_weighted_interactions_scores_exactly_as_in_a_batch(
+    fit_model: FitModel,
+) -> None:
+    # Stored values (explicit feedback) are multiplied in; all ones are skipped.
+    fitted = fit_model("CosineKNNRecommender")
+    arrays = dict(fitted.artifact.arrays)
+    n_interactions = len(arrays["seen_indices"])
+    arrays["seen_data"] = np.random.default_rng(0).integers(1, 6, n_interactions) / 2.0
+    weighted = ModelArtifact(fitted.artifact.manifest, arrays)
+    user_ids = fitted.interactions.user_ids[::40]
+
+    batch = weighted.recommend_users(user_ids, CUTOFF)
+    singles = [weighted.recommend_users([u], CUTOFF)[0] for u in user_ids]
+    small_batch = weighted.recommend_users(user_ids[:5], CUTOFF)
+
+    assert singles == batch
+    assert small_batch == batch[:5]
+    assert singles != fitted.artifact.recommend_users(user_ids, CUTOFF)
 
 
 def test_similar_items_are_sensible(fitted: Fitted) -> None:

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import logging
 import logging.config
-import uuid
 from contextvars import ContextVar
 
 from inference.config import Settings
 
-CORRELATION_HEADER = "X-Correlation-ID"
-MAX_CORRELATION_ID_LENGTH = 128
 correlation_id: ContextVar[str] = ContextVar("correlation_id", default="-")
-
-
-def new_correlation_id(candidate: str | None = None) -> str:
-    """Keep a caller's id when it is short and printable (it ends up in logs and
-    headers), otherwise make one."""
-    if (
-        candidate
-        and len(candidate) <= MAX_CORRELATION_ID_LENGTH
-        and candidate.isprintable()
-    ):
-        return candidate
-    return uuid.uuid4().hex
 
 
 class CorrelationIdFilter(logging.Filter):

@@ -163,7 +163,11 @@ class ModelCache:
         return loaded
 
     def _read(self, name: str) -> ModelArtifact:
-        return read_artifact(self._store.read(name), self._keys)
+        artifact = read_artifact(self._store.read(name), self._keys)
+        # Built here, in the loading thread: the first request would otherwise build
+        # it on the event loop, and the cache's byte count must include it.
+        artifact.index_users()
+        return artifact
 
     def _install(self, loaded: LoadedModel) -> None:
         previous = self._models.pop(loaded.model_id, None)

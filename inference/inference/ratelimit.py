@@ -9,6 +9,11 @@ round trip per request, which on a busy worker costs more than scoring a user; t
 hits at once and sees the other workers' hits within ``sync_seconds``; a key can
 therefore exceed its limit by what other workers accepted during one sync interval.
 When Redis is unreachable each worker keeps enforcing the limit on its own.
+
+Requests are counted through the ``limits`` strategy slowapi's ``Limiter`` builds, with
+the application limits it would apply and the same counter keys. slowapi's own
+per-request entry point also introspects the key function's signature for every
+limit, which costs ten times the count itself.
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+from limits import parse_many
 from limits.storage import Storage
 from slowapi import Limiter
-from slowapi.errors import RateLimitExceeded
 from starlette.requests import Request
 
 from inference.errors import Throttled
@@ -171,42 +176,45 @@ def _exchange(client: redis.Redis, outgoing: list[tuple[str, int, int]]) -> list
         return pipe.execute()
 
 
-def _bucket(request: Request) -> str:
-    return str(request.state.rate_limit_bucket)
+# slowapi's scope for application-wide limits, part of every counter's key.
+_SCOPE = "global"
+
+
+def _key_from_check(request: Request) -> str:
+    # Only slowapi's middleware and decorators, which this service does not use, call
+    # the key function: ``RateLimiter.check`` is given the verified key instead.
+    raise NotImplementedError
 
 
 class RateLimiter:
     def __init__(self, *, rate: str, redis_url: str, sync_seconds: float) -> None:
         self.rate = rate
         self._sync_seconds = sync_seconds
-        self._limiter = Limiter(
-            key_func=_bucket,
+        limiter = Limiter(
+            key_func=_key_from_check,
             application_limits=[rate],
             storage_uri=f"{SCHEME_PREFIX}{redis_url}",
             strategy="fixed-window",
         )
+        self._strategy = limiter.limiter
+        self._limits = parse_many(rate)
         # slowapi builds the storage from the URI; the sync loop needs that instance.
-        storage = self._limiter._storage
+        storage = limiter._storage
         assert isinstance(storage, SharedCounterStorage)
         self._storage = storage
 
     async def run(self) -> None:
         await self._storage.run(self._sync_seconds)
 
-    def check(self, request: Request, *, api_key_id: int) -> None:
-        request.state.rate_limit_bucket = f"api_key:{api_key_id}"
-        try:
-            # slowapi's middleware entry point: applies the application-wide limits.
-            self._limiter._check_request_limit(request, None, True)
-        except RateLimitExceeded as exc:
-            retry_after = self._retry_after(request)
-            raise Throttled(
-                f"Rate limit of {exc.detail} exceeded for this API key; "
-                f"retry in {retry_after} s.",
-                headers={"Retry-After": str(retry_after)},
-            ) from exc
-
-    def _retry_after(self, request: Request) -> int:
-        limit, args = request.state.view_rate_limit
-        reset_at = self._limiter.limiter.get_window_stats(limit, *args).reset_time
-        return max(1, math.ceil(reset_at - time.time()))
+    def check(self, *, api_key_id: int) -> None:
+        """Count one request of the key; raise 429 when it is over a limit."""
+        bucket = f"api_key:{api_key_id}"
+        for limit in self._limits:
+            if not self._strategy.hit(limit, bucket, _SCOPE):
+                window = self._strategy.get_window_stats(limit, bucket, _SCOPE)
+                retry_after = max(1, math.ceil(window.reset_time - time.time()))
+                raise Throttled(
+                    f"Rate limit of {limit} exceeded for this API key; "
+                    f"retry in {retry_after} s.",
+                    headers={"Retry-After": str(retry_after)},
+                )

@@ -1,4 +1,7 @@
-"""Turning requests into scored items with a loaded model: filters, limits, fallback."""
+"""Turning requests into scored items with a loaded model: filters, limits, fallback.
+
+Results are the artifact's plain ``(item_id, score)`` lists; the routes render them.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +13,7 @@ from inference.config import Settings
 from inference.errors import NotFound, ValidationFailed, field_error
 from inference.metrics import Metrics
 from inference.model_cache import LoadedModel
-from inference.schemas import (
-    BatchPredictRequest,
-    PredictRequest,
-    ProfileRequest,
-    ScoredItem,
-    UserRecommendation,
-)
+from inference.schemas import BatchPredictRequest, PredictRequest, ProfileRequest
 from recotem_common.artifact import UnsupportedOperation
 from recotem_common.artifact.model import Recommendations
 
@@ -43,10 +40,6 @@ def check_batch_size(size: int, settings: Settings) -> None:
         )
 
 
-def scored(recommendations: Recommendations) -> list[ScoredItem]:
-    return [ScoredItem(item_id=item, score=score) for item, score in recommendations]
-
-
 def _popular(
     model: LoadedModel, request: PredictRequest | BatchPredictRequest | ProfileRequest
 ) -> Recommendations:
@@ -63,7 +56,7 @@ async def for_user(
     *,
     batcher: ScoringBatcher,
     metrics: Metrics,
-) -> tuple[list[ScoredItem], Fallback]:
+) -> tuple[Recommendations, Fallback]:
     recommendations = await batcher.recommend(
         model,
         request.user_id,
@@ -73,18 +66,19 @@ async def for_user(
         exclude_items=request.exclude_items,
     )
     if recommendations is not None:
-        return scored(recommendations), None
+        return recommendations, None
     if request.unknown_user == "error":
         raise NotFound(
             f"User {request.user_id!r} is not known to model {model.model_id}."
         )
     metrics.fallbacks.inc()
-    return scored(_popular(model, request)), POPULAR
+    return _popular(model, request), POPULAR
 
 
 def for_users(
     model: LoadedModel, request: BatchPredictRequest, *, metrics: Metrics
-) -> list[UserRecommendation]:
+) -> list[tuple[str, Recommendations, Fallback]]:
+    """(user id, items, fallback) for each requested user, in order."""
     results = model.artifact.recommend_users(
         request.user_ids,
         request.cutoff,
@@ -105,19 +99,17 @@ def for_users(
             else ""
         )
         raise NotFound(f"Users not known to model {model.model_id}: {named}{more}.")
-    popular = scored(_popular(model, request)) if unknown else []
+    popular = _popular(model, request) if unknown else []
     metrics.fallbacks.inc(len(unknown))
     return [
-        UserRecommendation(user_id=uid, items=popular, fallback=POPULAR)
-        if result is None
-        else UserRecommendation(user_id=uid, items=scored(result))
+        (uid, popular, POPULAR) if result is None else (uid, result, None)
         for uid, result in zip(request.user_ids, results, strict=True)
     ]
 
 
 def for_profile(
     model: LoadedModel, request: ProfileRequest, *, metrics: Metrics
-) -> tuple[list[ScoredItem], Fallback]:
+) -> tuple[Recommendations, Fallback]:
     artifact = model.artifact
     try:
         recommendations = artifact.recommend_profile(
@@ -130,9 +122,9 @@ def for_profile(
     except UnsupportedOperation as exc:
         raise ValidationFailed(f"Model {model.model_id}: {exc}") from exc
     if recommendations or _any_known(model, request.item_ids):
-        return scored(recommendations), None
+        return recommendations, None
     metrics.fallbacks.inc()
-    return scored(_popular(model, request)), POPULAR
+    return _popular(model, request), POPULAR
 
 
 def similar(
@@ -142,7 +134,7 @@ def similar(
     cutoff: int,
     allow_items: Sequence[str] | None,
     exclude_items: Sequence[str],
-) -> list[ScoredItem]:
+) -> Recommendations:
     try:
         recommendations = model.artifact.similar_items(
             item_id, cutoff, allow_items=allow_items, exclude_items=exclude_items
@@ -151,7 +143,7 @@ def similar(
         raise ValidationFailed(f"Model {model.model_id}: {exc}") from exc
     if recommendations is None:
         raise NotFound(f"Item {item_id!r} is not known to model {model.model_id}.")
-    return scored(recommendations)
+    return recommendations
 
 
 def _any_known(model: LoadedModel, item_ids: Sequence[str]) -> bool:

@@ -19,6 +19,7 @@ from inference.tables import (
     TrainedModel,
     User,
 )
+from recotem_common.api_keys import api_key_refusal
 
 COMPLETED = "COMPLETED"
 AB_TEST_RUNNING = "RUNNING"
@@ -56,23 +57,6 @@ class SlotRecord:
     weight: float
 
 
-def _refusal(
-    *,
-    is_active: bool,
-    revoked_at: datetime | None,
-    expires_at: datetime | None,
-    owner_active: bool,
-    now: datetime,
-) -> str | None:
-    if revoked_at is not None or not is_active:
-        return "This API key has been revoked."
-    if expires_at is not None and expires_at <= now:
-        return "This API key has expired."
-    if not owner_active:
-        return "The owner of this API key has been deactivated."
-    return None
-
-
 _KEY_COLUMNS = (
     ApiKey.id,
     ApiKey.project_id,
@@ -89,11 +73,11 @@ def _key_state(row: Any, now: datetime) -> KeyState:
         api_key_id=row.id,
         project_id=row.project_id,
         scopes=frozenset(row.scopes or ()),
-        refusal=_refusal(
-            is_active=row.is_active,
+        refusal=api_key_refusal(
             revoked_at=row.revoked_at,
+            is_active=row.is_active,
             expires_at=row.expires_at,
-            owner_active=row.owner_active,
+            owner_is_active=row.owner_active,
             now=now,
         ),
     )

@@ -84,7 +84,10 @@ def test_the_least_recently_used_model_goes_first_beyond_the_count(
 
 
 def test_the_byte_bound_keeps_total_size_below_the_limit(artifacts: Artifacts) -> None:
-    one_model = artifacts.models["knn"].nbytes
+    knn = artifacts.models["knn"]
+    # The cache builds the user index of each model it loads, and counts it.
+    knn.index_users()
+    one_model = knn.nbytes
     cache = _cache(LocalStore(artifacts.media_root), max_bytes=int(one_model * 2.5))
 
     async def scenario() -> None:

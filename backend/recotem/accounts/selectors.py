@@ -9,17 +9,18 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import ApiKey
 from core.ownership import Requester, visible_to
+from recotem_common.api_keys import api_key_refusal
 
 
 def api_key_refusal_reason(api_key: ApiKey) -> str | None:
     """Why a key that matched may not be used, or None when it may."""
-    if api_key.revoked_at is not None or not api_key.is_active:
-        return "This API key has been revoked."
-    if api_key.is_expired:
-        return "This API key has expired."
-    if not api_key.owner.is_active:
-        return "The owner of this API key has been deactivated."
-    return None
+    return api_key_refusal(
+        revoked_at=api_key.revoked_at,
+        is_active=api_key.is_active,
+        expires_at=api_key.expires_at,
+        owner_is_active=api_key.owner.is_active,
+        now=timezone.now(),
+    )
 
 
 def api_key_list(*, requester: Requester) -> QuerySet[ApiKey]:

@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from realtime.consumers import JobConsumer, ModelConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/job/<int:pk>/", JobConsumer.as_asgi()),
+    path("ws/model/<int:pk>/", ModelConsumer.as_asgi()),
+]

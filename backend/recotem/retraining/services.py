@@ -212,6 +212,17 @@ def retraining_runs_settle(
             _settle(run, trained_model=trained_model, tuning_job=tuning_job)
 
 
+def retraining_runs_settle_job(*, job_id: int) -> None:
+    """Settle the runs of a tuning job that has ended, through its model when it has one."""
+    job = ParameterTuningJob.objects.select_related("tuned_model").get(pk=job_id)
+    if job.status not in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED):
+        return
+    if job.tuned_model is not None:
+        retraining_runs_settle(trained_model=job.tuned_model)
+    else:
+        retraining_runs_settle(tuning_job=job)
+
+
 def _settle(
     run: RetrainingRun,
     *,

@@ -11,7 +11,7 @@ class ModelConfiguration(TimeStampedModel):
     OWNER_PATH = "project__owner"
     PROJECT_PATH = "project"
 
-    name = models.CharField(max_length=256, null=True, blank=True)
+    name = models.CharField(max_length=256, null=True, blank=True)  # noqa: DJ001 - kept nullable like the reference API
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE)
     recommender_class_name = models.CharField(max_length=128)
     parameters_json = models.JSONField(default=dict, blank=True)
@@ -42,7 +42,7 @@ class TrainedModel(TimeStampedModel):
     data_loc = models.ForeignKey("projects.TrainingData", on_delete=models.CASCADE)
     file = models.FileField(upload_to="models/", max_length=512, null=True, blank=True)
     filesize = models.BigIntegerField(null=True, blank=True)
-    irspack_version = models.CharField(max_length=16, null=True, blank=True)
+    irspack_version = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001 - kept nullable like the reference API
     status = models.CharField(
         max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True
     )

@@ -15,13 +15,11 @@ class SplitConfig(TimeStampedModel):
         TIME_GLOBAL = "TG", "Time Global"
         TIME_USER = "TU", "Time User"
 
-    name = models.CharField(max_length=256, null=True, blank=True)
+    name = models.CharField(max_length=256, null=True, blank=True)  # noqa: DJ001 - kept nullable like the reference API
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    scheme = models.CharField(
-        choices=SplitScheme.choices, max_length=2, default=SplitScheme.RANDOM
-    )
+    scheme = models.CharField(choices=SplitScheme.choices, max_length=2, default=SplitScheme.RANDOM)
     heldout_ratio = models.FloatField(
         default=0.1, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
@@ -29,9 +27,7 @@ class SplitConfig(TimeStampedModel):
     test_user_ratio = models.FloatField(
         default=1.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
-    n_test_users = models.IntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)]
-    )
+    n_test_users = models.IntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
     random_seed = models.IntegerField(default=42)
 
     def __str__(self) -> str:
@@ -47,7 +43,7 @@ class EvaluationConfig(TimeStampedModel):
         RECALL = "recall", "Recall"
         HIT = "hit", "Hit rate"
 
-    name = models.CharField(max_length=256, null=True, blank=True)
+    name = models.CharField(max_length=256, null=True, blank=True)  # noqa: DJ001 - kept nullable like the reference API
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -84,15 +80,13 @@ class ParameterTuningJob(TimeStampedModel):
         default=40, validators=[MinValueValidator(1), MaxValueValidator(10000)]
     )
     memory_budget = models.IntegerField(default=8000, validators=[MinValueValidator(1)])
-    timeout_overall = models.IntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)]
-    )
+    timeout_overall = models.IntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
     timeout_singlestep = models.IntegerField(
         null=True, blank=True, validators=[MinValueValidator(1)]
     )
     random_seed = models.IntegerField(null=True, blank=True)
     tried_algorithms_json = models.JSONField(null=True, blank=True)
-    irspack_version = models.CharField(max_length=16, null=True, blank=True)
+    irspack_version = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001 - kept nullable like the reference API
     train_after_tuning = models.BooleanField(default=True)
     status = models.CharField(
         max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True
@@ -113,6 +107,10 @@ class ParameterTuningJob(TimeStampedModel):
         related_name="tuning_job",
     )
     best_score = models.FloatField(null=True, blank=True)
+    best_algorithm = models.CharField(max_length=64, blank=True, default="")
+    # Trials handed out to workers; claimed atomically so parallel workers never run
+    # more than n_trials between them.
+    n_trials_started = models.IntegerField(default=0)
     n_trials_finished = models.IntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from recotem_common.artifact.errors import ArtifactError, UnsupportedOperation
-from recotem_common.artifact.scoring import Scorer, build_scorer, csr_from
+from recotem_common.artifact.scoring import Scorer, build_scorer, csr_from, csr_positions
 
 Recommendations = list[tuple[str, float]]
 _NEG_INF = float("-inf")
@@ -53,6 +54,7 @@ class ModelArtifact:
             ) from exc
         derived = 0 if "seen_data" in self.arrays else self._seen.data.nbytes
         self.nbytes: int = sum(a.nbytes for a in self.arrays.values()) + derived
+        self._user_positions: dict[str, int] | None = None
 
     @property
     def algorithm(self) -> str:
@@ -75,8 +77,30 @@ class ModelArtifact:
         return len(self.item_ids)
 
     def user_index(self, user_id: str) -> int | None:
-        index = int(_lookup(self.user_ids, self._user_order, [user_id])[0])
-        return index if index >= 0 else None
+        """The internal index of a user id, or None.
+
+        A lookup in a dictionary of the ids, built by :meth:`index_users` on first use.
+        """
+        if not isinstance(user_id, str):
+            return None
+        return self.index_users().get(user_id)
+
+    def index_users(self) -> dict[str, int]:
+        """The user id -> index dictionary, built now if it was not yet.
+
+        It takes about 100 bytes per user, added to ``nbytes`` when it is built; a
+        caller that accounts for ``nbytes`` builds it before reading that. A binary
+        search in the arrays would need no memory, but costs numpy's set-up for one
+        scalar on every request.
+        """
+        if self._user_positions is None:
+            positions = {user_id: index for index, user_id in enumerate(self.user_ids.tolist())}
+            self.nbytes += sys.getsizeof(positions) + sum(
+                sys.getsizeof(user_id) + sys.getsizeof(index)
+                for user_id, index in positions.items()
+            )
+            self._user_positions = positions
+        return self._user_positions
 
     def item_index(self, item_id: str) -> int | None:
         index = int(_lookup(self.item_ids, self._item_order, [item_id])[0])
@@ -97,7 +121,17 @@ class ModelArtifact:
         batch never needs more than about 128 MB of scores at once).
         """
         _check_cutoff(cutoff)
-        indices = _lookup(self.user_ids, self._user_order, user_ids)
+        if len(user_ids) == 1:
+            # Most requests: one user, without arrays of ids or rows of scores.
+            user = self.user_index(user_ids[0])
+            if user is None:
+                return [None]
+            return [self._recommend_user(user, cutoff, exclude_seen, allow_items, exclude_items)]
+        positions_of = self.index_users()
+        indices = np.array(
+            [positions_of.get(u, -1) if isinstance(u, str) else -1 for u in user_ids],
+            dtype=np.int64,
+        )
         results: list[Recommendations | None] = [None] * len(indices)
         known = np.flatnonzero(indices >= 0)
         block = max(1, _SCORE_BLOCK_ELEMENTS // max(self.n_items, 1))
@@ -134,10 +168,10 @@ class ModelArtifact:
         items = self._known_items(item_ids)
         if len(items) == 0:
             return []
-        scores = self._scorer.score_profile(items)[np.newaxis, :]
+        scores = self._scorer.score_profile(items)
         if exclude_seen:
-            scores[0, items] = _NEG_INF
-        return self._rank(scores, cutoff, allow_items, exclude_items)[0]
+            scores[items] = _NEG_INF
+        return self._rank_row(scores, cutoff, allow_items, exclude_items)
 
     def similar_items(
         self,
@@ -156,9 +190,9 @@ class ModelArtifact:
         index = self.item_index(item_id)
         if index is None:
             return None
-        scores = self._scorer.similar_to(index)[np.newaxis, :]
-        scores[0, index] = _NEG_INF
-        return self._rank(scores, cutoff, allow_items, exclude_items)[0]
+        scores = self._scorer.similar_to(index)
+        scores[index] = _NEG_INF
+        return self._rank_row(scores, cutoff, allow_items, exclude_items)
 
     def popular_items(
         self,
@@ -169,21 +203,46 @@ class ModelArtifact:
     ) -> Recommendations:
         """The most interacted-with items: the fallback for users the model lacks."""
         _check_cutoff(cutoff)
-        scores = np.array(self._popularity, dtype=np.float64)[np.newaxis, :]
-        return self._rank(scores, cutoff, allow_items, exclude_items)[0]
+        scores = np.array(self._popularity, dtype=np.float64)
+        return self._rank_row(scores, cutoff, allow_items, exclude_items)
+
+    def _recommend_user(
+        self,
+        user: int,
+        cutoff: int,
+        exclude_seen: bool,
+        allow_items: Sequence[str] | None,
+        exclude_items: Sequence[str] | None,
+    ) -> Recommendations:
+        scores = self._scorer.score_user(user)
+        if exclude_seen:
+            indptr = self._seen.indptr
+            scores[self._seen.indices[indptr[user] : indptr[user + 1]]] = _NEG_INF
+        return self._rank_row(scores, cutoff, allow_items, exclude_items)
 
     def _known_items(self, item_ids: Sequence[str]) -> np.ndarray:
         indices = _lookup(self.item_ids, self._item_order, item_ids)
         return np.unique(indices[indices >= 0])
 
     def _mask_seen(self, scores: np.ndarray, users: np.ndarray) -> None:
-        indptr, indices = self._seen.indptr, self._seen.indices
-        starts = indptr[users]
-        lengths = indptr[users + 1] - starts
-        rows = np.repeat(np.arange(len(users)), lengths)
-        first_position = np.cumsum(lengths) - lengths
-        positions = np.arange(int(lengths.sum())) + np.repeat(starts - first_position, lengths)
-        scores[rows, indices[positions]] = _NEG_INF
+        positions, lengths = csr_positions(self._seen.indptr, users)
+        rows = np.arange(len(users)).repeat(lengths)
+        scores[rows, self._seen.indices[positions]] = _NEG_INF
+
+    def _candidates(
+        self,
+        scores: np.ndarray,
+        allow_items: Sequence[str] | None,
+        exclude_items: Sequence[str] | None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The scores (one row or several) with ``exclude_items`` at -inf, restricted to
+        the columns of ``allow_items`` when given, and those columns."""
+        if exclude_items:
+            scores[..., self._known_items(exclude_items)] = _NEG_INF
+        if allow_items is None:
+            return scores, None
+        columns = self._known_items(allow_items)
+        return scores[..., columns], columns
 
     def _rank(
         self,
@@ -192,23 +251,31 @@ class ModelArtifact:
         allow_items: Sequence[str] | None,
         exclude_items: Sequence[str] | None,
     ) -> list[Recommendations]:
-        if exclude_items:
-            scores[:, self._known_items(exclude_items)] = _NEG_INF
-        columns: np.ndarray | None = None
-        if allow_items is not None:
-            columns = self._known_items(allow_items)
-            scores = scores[:, columns]
+        scores, columns = self._candidates(scores, allow_items, exclude_items)
         top = _top_k(scores, cutoff)
-        values = np.take_along_axis(scores, top, axis=1).tolist()
+        values = scores[np.arange(len(scores))[:, np.newaxis], top].tolist()
         ids = self.item_ids[top if columns is None else columns[top]].tolist()
         return [
-            [
-                (item, score)
-                for item, score in zip(row_ids, row_values, strict=True)
-                if score > _NEG_INF
-            ]
-            for row_ids, row_values in zip(ids, values, strict=True)
+            _scored(row_ids, row_values) for row_ids, row_values in zip(ids, values, strict=True)
         ]
+
+    def _rank_row(
+        self,
+        scores: np.ndarray,
+        cutoff: int,
+        allow_items: Sequence[str] | None,
+        exclude_items: Sequence[str] | None,
+    ) -> Recommendations:
+        """:meth:`_rank` for one row of scores, without the 2-D bookkeeping."""
+        scores, columns = self._candidates(scores, allow_items, exclude_items)
+        top = _top_k_row(scores, cutoff)
+        ids = self.item_ids[top if columns is None else columns[top]].tolist()
+        return _scored(ids, scores[top].tolist())
+
+
+def _scored(ids: list[str], scores: list[float]) -> Recommendations:
+    # -inf marks items that must not be recommended (seen, excluded, unscored).
+    return [(item, score) for item, score in zip(ids, scores, strict=True) if score > _NEG_INF]
 
 
 def _check_cutoff(cutoff: int) -> None:
@@ -234,14 +301,30 @@ def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
     """Column indices of each row's ``k`` highest scores, best first (NaN last)."""
     n_rows, n_columns = scores.shape
     k = min(k, n_columns)
-    # Selecting the k smallest of the negated scores: numpy's introselect is an order
-    # of magnitude slower when asked for the k largest of rows full of equal values,
-    # which sparse models (KNN, P3, SLIM) produce.
-    keys = np.negative(scores)
-    keys[np.isnan(keys)] = np.inf
+    keys = _sort_keys(scores)
     if k < n_columns:
         top = np.argpartition(keys, k - 1, axis=1)[:, :k]
     else:
         top = np.broadcast_to(np.arange(n_columns), (n_rows, n_columns))
-    order = np.argsort(np.take_along_axis(keys, top, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(top, order, axis=1)
+    rows = np.arange(n_rows)[:, np.newaxis]
+    order = np.argsort(keys[rows, top], axis=1, kind="stable")
+    return top[rows, order]
+
+
+def _top_k_row(scores: np.ndarray, k: int) -> np.ndarray:
+    """:func:`_top_k` of a single row: the same selection, in the same order."""
+    keys = _sort_keys(scores)
+    top = np.argpartition(keys, k - 1)[:k] if k < len(keys) else np.arange(len(keys))
+    return top[np.argsort(keys[top], kind="stable")]
+
+
+def _sort_keys(scores: np.ndarray) -> np.ndarray:
+    """Ascending sort keys for descending scores, NaN last.
+
+    Selecting the k smallest of the negated scores: numpy's introselect is an order of
+    magnitude slower when asked for the k largest of rows full of equal values, which
+    sparse models (KNN, P3, SLIM) produce.
+    """
+    keys = np.negative(scores)
+    keys[np.isnan(keys)] = np.inf
+    return keys

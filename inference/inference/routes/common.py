@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Path
 
-# Ids are bigint in the database; larger numbers cannot name anything.
-MAX_ID = 2**63 - 1
+from inference.parsing import MAX_ID
 
-ModelId = Annotated[int, Path(ge=1, le=MAX_ID, description="A trained model's id.")]
-ProjectId = Annotated[int, Path(ge=1, le=MAX_ID, description="A project's id.")]
+MODEL_ID = "A trained model's id."
+PROJECT_ID = "A project's id."
+ModelId = Annotated[int, Path(ge=1, le=MAX_ID, description=MODEL_ID)]

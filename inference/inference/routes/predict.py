@@ -1,14 +1,19 @@
-"""Recommendations from one model: for a user, a batch of users, or a profile."""
+"""Recommendations from one model: for a user, a batch of users, or a profile.
+
+These routes read their path id, key and body themselves (see ``inference.parsing``).
+"""
 
 from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from inference import recommend
-from inference.deps import ApiKeyDep, RuntimeDep
-from inference.routes.common import ModelId
+from inference.deps import PREDICT_KEY, runtime_of
+from inference.parsing import described, path_id, read_body
+from inference.responses import JsonResponse, scored_items
+from inference.routes.common import MODEL_ID
 from inference.schemas import (
     BatchPredictRequest,
     BatchRecommendation,
@@ -19,13 +24,20 @@ from inference.schemas import (
 )
 
 router = APIRouter(prefix="/predict", tags=["predict"])
+_MODEL_PATH = {"model_id": MODEL_ID}
 
 
-@router.post("/{model_id}")
-async def predict(
-    model_id: ModelId, body: PredictRequest, key: ApiKeyDep, runtime: RuntimeDep
-) -> Recommendation:
+@router.post(
+    "/{model_id}",
+    response_model=Recommendation,
+    openapi_extra=described(body=PredictRequest, path=_MODEL_PATH),
+)
+async def predict(request: Request) -> JsonResponse:
     """Top items for one user; unknown users get popular items unless told otherwise."""
+    key = await PREDICT_KEY(request)
+    model_id = path_id(request, "model_id")
+    body = await read_body(request, PredictRequest)
+    runtime = runtime_of(request)
     recommend.check_cutoff(body.cutoff, runtime.settings)
     model = await runtime.model(model_id=model_id, project_id=key.project_id)
     items, fallback = await recommend.for_user(
@@ -38,39 +50,65 @@ async def predict(
         slot_id=None,
         model_id=model_id,
         user_id=body.user_id,
-        item_ids=[item.item_id for item in items],
+        item_ids=[item for item, _ in items],
     )
-    return Recommendation(
-        model_id=model_id,
-        user_id=body.user_id,
-        items=items,
-        request_id=request_id,
-        fallback=fallback,
+    return JsonResponse(
+        {
+            "model_id": model_id,
+            "user_id": body.user_id,
+            "items": scored_items(items),
+            "request_id": request_id,
+            "fallback": fallback,
+        }
     )
 
 
-@router.post("/{model_id}/batch")
-async def predict_batch(
-    model_id: ModelId, body: BatchPredictRequest, key: ApiKeyDep, runtime: RuntimeDep
-) -> BatchRecommendation:
+@router.post(
+    "/{model_id}/batch",
+    response_model=BatchRecommendation,
+    openapi_extra=described(body=BatchPredictRequest, path=_MODEL_PATH),
+)
+async def predict_batch(request: Request) -> JsonResponse:
     """Top items for many users, scored together in one vectorised call."""
+    key = await PREDICT_KEY(request)
+    model_id = path_id(request, "model_id")
+    body = await read_body(request, BatchPredictRequest)
+    runtime = runtime_of(request)
     recommend.check_cutoff(body.cutoff, runtime.settings)
     recommend.check_batch_size(len(body.user_ids), runtime.settings)
     model = await runtime.model(model_id=model_id, project_id=key.project_id)
     results = recommend.for_users(model, body, metrics=runtime.metrics)
-    return BatchRecommendation(
-        model_id=model_id, request_id=uuid.uuid4(), results=results
+    return JsonResponse(
+        {
+            "model_id": model_id,
+            "results": [
+                {"user_id": user_id, "items": scored_items(items), "fallback": fallback}
+                for user_id, items, fallback in results
+            ],
+            "request_id": uuid.uuid4(),
+        }
     )
 
 
-@router.post("/{model_id}/profile")
-async def predict_profile(
-    model_id: ModelId, body: ProfileRequest, key: ApiKeyDep, runtime: RuntimeDep
-) -> ProfileRecommendation:
+@router.post(
+    "/{model_id}/profile",
+    response_model=ProfileRecommendation,
+    openapi_extra=described(body=ProfileRequest, path=_MODEL_PATH),
+)
+async def predict_profile(request: Request) -> JsonResponse:
     """Top items for a user the model does not know, from items they interacted with."""
+    key = await PREDICT_KEY(request)
+    model_id = path_id(request, "model_id")
+    body = await read_body(request, ProfileRequest)
+    runtime = runtime_of(request)
     recommend.check_cutoff(body.cutoff, runtime.settings)
     model = await runtime.model(model_id=model_id, project_id=key.project_id)
     items, fallback = recommend.for_profile(model, body, metrics=runtime.metrics)
-    return ProfileRecommendation(
-        model_id=model_id, items=items, request_id=uuid.uuid4(), fallback=fallback
+    return JsonResponse(
+        {
+            "model_id": model_id,
+            "items": scored_items(items),
+            "request_id": uuid.uuid4(),
+            "fallback": fallback,
+        }
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from inference import recommend
-from inference.deps import ApiKeyDep, RuntimeDep
+from inference.deps import ApiKeyDep, runtime_of
+from inference.responses import JsonResponse, scored_items
 from inference.routes.common import ModelId
 from inference.schemas import DEFAULT_CUTOFF, MAX_FILTER_ITEMS, SimilarItems
 
@@ -17,13 +18,13 @@ router = APIRouter(prefix="/similar", tags=["similar"])
 ItemFilter = Annotated[list[str], Query(max_length=MAX_FILTER_ITEMS)]
 
 
-@router.get("/{model_id}/{item_id}")
+@router.get("/{model_id}/{item_id}", response_model=SimilarItems)
 async def similar_items(
     *,
     model_id: ModelId,
     item_id: str,
     key: ApiKeyDep,
-    runtime: RuntimeDep,
+    request: Request,
     cutoff: Annotated[int, Query(ge=1)] = DEFAULT_CUTOFF,
     exclude_items: Annotated[
         list[str],
@@ -35,8 +36,9 @@ async def similar_items(
             max_length=MAX_FILTER_ITEMS, description="Return only among these items."
         ),
     ] = None,
-) -> SimilarItems:
+) -> JsonResponse:
     """The items most similar to ``item_id`` (never the item itself)."""
+    runtime = runtime_of(request)
     recommend.check_cutoff(cutoff, runtime.settings)
     model = await runtime.model(model_id=model_id, project_id=key.project_id)
     items = recommend.similar(
@@ -46,6 +48,11 @@ async def similar_items(
         allow_items=allow_items,
         exclude_items=exclude_items,
     )
-    return SimilarItems(
-        model_id=model_id, item_id=item_id, items=items, request_id=uuid.uuid4()
+    return JsonResponse(
+        {
+            "model_id": model_id,
+            "item_id": item_id,
+            "items": scored_items(items),
+            "request_id": uuid.uuid4(),
+        }
     )

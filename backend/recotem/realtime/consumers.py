@@ -1,0 +1,155 @@
+"""Live progress over WebSockets: ``/ws/job/<id>/`` (tuning jobs), ``/ws/model/<id>/``.
+
+A client authenticates with its JWT access token, from the ``recotem-access`` cookie
+(the SPA) or ``?token=`` (scripts). The connection is accepted first so that a refusal
+can carry a meaningful close code: 4401 for a missing, invalid or expired token (also
+sent when the token expires while connected), 4403 when the user may not see the
+object. On connect the client receives recent log lines, then the current status, then
+everything new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http.cookie import parse_cookie
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import AccessToken
+
+from core.ownership import Requester, visible_to
+from realtime.models import TaskLog
+from realtime.services import job_group, log_message, model_group
+from training.models import TrainedModel
+from training.selectors import trained_model_status_payload
+from tuning.models import ParameterTuningJob
+from tuning.selectors import tuning_job_status_payload
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+HISTORY_LINES = 500
+
+
+def _raw_token(scope: dict[str, Any]) -> str | None:
+    query = parse_qs(scope.get("query_string", b"").decode("latin1"))
+    if query.get("token"):
+        return query["token"][0]
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            cookie = parse_cookie(value.decode("latin1")).get(settings.JWT_ACCESS_COOKIE)
+            if cookie:
+                return cookie
+    return None
+
+
+def authenticate(scope: dict[str, Any]) -> tuple[Any, float] | None:
+    """The active user a valid access token names, and when the token expires."""
+    raw = _raw_token(scope)
+    if not raw:
+        return None
+    try:
+        token = AccessToken(raw)  # type: ignore[arg-type]
+    except TokenError:
+        return None
+    user = (
+        get_user_model()
+        .objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM), is_active=True)
+        .first()
+    )
+    if user is None:
+        return None
+    return user, float(token["exp"])
+
+
+class _ProgressConsumer(AsyncJsonWebsocketConsumer):
+    """Streams one object's log lines and status; subclasses say which object."""
+
+    log_filter: str
+    group_name = ""
+
+    def group_for(self, pk: int) -> str:
+        raise NotImplementedError
+
+    def status_of(self, user: Any, pk: int) -> dict[str, Any] | None:
+        """The current status, or None when ``user`` may not see the object."""
+        raise NotImplementedError
+
+    async def connect(self) -> None:
+        self._expiry: asyncio.Task[None] | None = None
+        self._last_replayed = 0
+        await self.accept()
+        authenticated = await database_sync_to_async(authenticate)(self.scope)
+        if authenticated is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        user, expires_at = authenticated
+        pk = int(self.scope["url_route"]["kwargs"]["pk"])
+        if await database_sync_to_async(self.status_of)(user, pk) is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.group_name = self.group_for(pk)
+        # Join before reading history so nothing falls between the two; the live copy
+        # of a line already replayed is dropped in job_message.
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        history = await database_sync_to_async(self._history)(pk)
+        for message in history:
+            await self.send_json(message)
+        if history:
+            self._last_replayed = history[-1]["id"]
+        await self.send_json(await database_sync_to_async(self.status_of)(user, pk))
+        self._expiry = asyncio.create_task(self._close_when_expired(expires_at))
+
+    def _history(self, pk: int) -> list[dict[str, Any]]:
+        logs = TaskLog.objects.filter(**{self.log_filter: pk}).order_by("-id")[:HISTORY_LINES]
+        return [log_message(log) for log in reversed(logs)]
+
+    async def _close_when_expired(self, expires_at: float) -> None:
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def disconnect(self, code: int) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+        if self.group_name:
+            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def job_message(self, event: dict[str, Any]) -> None:
+        message = event["message"]
+        if message.get("type") == "log" and message.get("id", 0) <= self._last_replayed:
+            return
+        await self.send_json(message)
+
+
+class JobConsumer(_ProgressConsumer):
+    log_filter = "tuning_job_id"
+
+    def group_for(self, pk: int) -> str:
+        return job_group(pk)
+
+    def status_of(self, user: Any, pk: int) -> dict[str, Any] | None:
+        jobs = visible_to(ParameterTuningJob.objects.all(), Requester(user=user))
+        job = jobs.filter(pk=pk).first()
+        return None if job is None else tuning_job_status_payload(job=job)
+
+
+class ModelConsumer(_ProgressConsumer):
+    log_filter = "trained_model_id"
+
+    def group_for(self, pk: int) -> str:
+        return model_group(pk)
+
+    def status_of(self, user: Any, pk: int) -> dict[str, Any] | None:
+        models = visible_to(TrainedModel.objects.all(), Requester(user=user))
+        model = models.filter(pk=pk).first()
+        return None if model is None else trained_model_status_payload(model=model)

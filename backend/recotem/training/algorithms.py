@@ -1,0 +1,201 @@
+"""The irspack recommenders Recotem tunes and trains, and what each of them accepts.
+
+Django-free on purpose: the tuning trial runner imports it in a bare subprocess.
+Search spaces are irspack's own ``default_tune_range`` of each class; parameter
+validation uses irspack's pydantic config class of each recommender, so a stored
+configuration always fits the class that will be built from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import irspack
+from irspack.optimization.parameter_range import ParameterRange
+from irspack.recommenders.base import BaseRecommender, RecommenderConfig
+from pydantic import ValidationError
+
+MB = 1024 * 1024
+_F32 = 4
+_F64 = 8
+# A sparse similarity entry: float64 value + int32 index (+ index pointer, amortised).
+_SPARSE_ENTRY = 12
+
+
+@dataclass(frozen=True)
+class Shape:
+    n_users: int
+    n_items: int
+    nnz: int
+
+
+MemoryEstimate = Callable[[Mapping[str, Any], Shape], float]
+
+
+def _factors(dtype_size: int, copies: int) -> MemoryEstimate:
+    def estimate(params: Mapping[str, Any], shape: Shape) -> float:
+        k = int(params.get("n_components", 64))
+        return float((shape.n_users + shape.n_items) * k * dtype_size * copies)
+
+    return estimate
+
+
+def _item_neighbours(params: Mapping[str, Any], shape: Shape) -> float:
+    top_k = params.get("top_k") or shape.n_items
+    return float(shape.n_items * min(int(top_k), shape.n_items) * _SPARSE_ENTRY * 2)
+
+
+def _user_neighbours(params: Mapping[str, Any], shape: Shape) -> float:
+    top_k = params.get("top_k") or shape.n_users
+    return float(shape.n_users * min(int(top_k), shape.n_users) * _SPARSE_ENTRY * 2)
+
+
+def _dense_item_item(params: Mapping[str, Any], shape: Shape) -> float:
+    # Gram matrix, its inverse and the scipy work copy live at the same time.
+    return float(shape.n_items * shape.n_items * _F64 * 3)
+
+
+def _item_popularity(params: Mapping[str, Any], shape: Shape) -> float:
+    return float(shape.n_items * _F64)
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """One recommender: its short name (``IALS``) and its irspack class."""
+
+    name: str
+    recommender_class: type[BaseRecommender]
+    model_memory: MemoryEstimate
+
+    @property
+    def class_name(self) -> str:
+        return self.recommender_class.__name__
+
+    @property
+    def config_class(self) -> type[RecommenderConfig]:
+        return self.recommender_class.config_class
+
+    @property
+    def search_space(self) -> list[ParameterRange]:
+        return list(self.recommender_class.default_tune_range)
+
+    @property
+    def is_iterative(self) -> bool:
+        return issubclass(self.recommender_class, irspack.BaseRecommenderWithEarlyStopping)
+
+    def estimated_bytes(self, params: Mapping[str, Any], shape: Shape) -> float:
+        """Peak memory of one fit: the interaction matrix in the few layouts irspack
+        keeps (CSR/CSC, float32/float64) plus the model itself."""
+        return shape.nnz * _SPARSE_ENTRY * 4 + self.model_memory(params, shape)
+
+
+def _algorithms() -> dict[str, Algorithm]:
+    table: list[tuple[str, type[BaseRecommender], MemoryEstimate]] = [
+        ("IALS", irspack.IALSRecommender, _factors(_F32, 4)),
+        ("CosineKNN", irspack.CosineKNNRecommender, _item_neighbours),
+        ("AsymmetricCosineKNN", irspack.AsymmetricCosineKNNRecommender, _item_neighbours),
+        ("TverskyIndexKNN", irspack.TverskyIndexKNNRecommender, _item_neighbours),
+        ("JaccardKNN", irspack.JaccardKNNRecommender, _item_neighbours),
+        ("CosineUserKNN", irspack.CosineUserKNNRecommender, _user_neighbours),
+        (
+            "AsymmetricCosineUserKNN",
+            irspack.AsymmetricCosineUserKNNRecommender,
+            _user_neighbours,
+        ),
+        ("RP3beta", irspack.RP3betaRecommender, _item_neighbours),
+        ("P3alpha", irspack.P3alphaRecommender, _item_neighbours),
+        ("DenseSLIM", irspack.DenseSLIMRecommender, _dense_item_item),
+        ("EDLAE", irspack.EDLAERecommender, _dense_item_item),
+        ("SLIM", irspack.SLIMRecommender, _item_neighbours),
+        ("TopPop", irspack.TopPopRecommender, _item_popularity),
+    ]
+    # These two need scikit-learn, which irspack treats as optional.
+    optional = [
+        ("TruncatedSVD", "TruncatedSVDRecommender", _factors(_F64, 3)),
+        ("NMF", "NMFRecommender", _factors(_F64, 3)),
+    ]
+    for name, class_name, memory in optional:
+        recommender_class = getattr(irspack, class_name, None)
+        if recommender_class is not None:
+            table.append((name, recommender_class, memory))
+    return {name: Algorithm(name, cls, memory) for name, cls, memory in table}
+
+
+ALGORITHMS: dict[str, Algorithm] = _algorithms()
+_BY_CLASS_NAME = {algorithm.class_name: algorithm for algorithm in ALGORITHMS.values()}
+
+# Fast, strong on typical implicit-feedback logs, and covering the main families.
+DEFAULT_ALGORITHMS: tuple[str, ...] = (
+    "IALS",
+    "RP3beta",
+    "CosineKNN",
+    "AsymmetricCosineKNN",
+    "DenseSLIM",
+    "TopPop",
+)
+
+
+class UnknownAlgorithmError(ValueError):
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = list(names)
+        listed = ", ".join(repr(name) for name in self.names)
+        super().__init__(
+            f"Unknown algorithm {listed}. Valid names: {', '.join(ALGORITHMS)} "
+            "(or the irspack class names, e.g. IALSRecommender)."
+        )
+
+
+def get_algorithm(name: str) -> Algorithm:
+    """Look up by short name (``IALS``) or irspack class name (``IALSRecommender``)."""
+    algorithm = ALGORITHMS.get(name) or _BY_CLASS_NAME.get(name)
+    if algorithm is None:
+        raise UnknownAlgorithmError([name])
+    return algorithm
+
+
+def resolve_algorithms(names: Iterable[str]) -> list[Algorithm]:
+    """Every name resolved, duplicates dropped, order kept; all unknown names reported."""
+    names = list(names)
+    unknown = [n for n in names if n not in ALGORITHMS and n not in _BY_CLASS_NAME]
+    if unknown:
+        raise UnknownAlgorithmError(unknown)
+    resolved: dict[str, Algorithm] = {}
+    for name in names:
+        algorithm = get_algorithm(name)
+        resolved.setdefault(algorithm.name, algorithm)
+    return list(resolved.values())
+
+
+class InvalidParametersError(ValueError):
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{name}: {problem}" for name, problem in problems.items()))
+
+
+def validate_parameters(algorithm: Algorithm, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters normalised by the class's config (``"3"`` stays an error for a
+    bool, an int given as ``3.0`` becomes ``3``); unknown names and wrong types raise
+    :class:`InvalidParametersError` naming every offending parameter."""
+    try:
+        config = algorithm.config_class(**params)
+    except ValidationError as error:
+        problems: dict[str, str] = {}
+        for item in error.errors():
+            name = ".".join(str(part) for part in item["loc"]) or "parameters"
+            if item["type"] == "extra_forbidden":
+                accepted = ", ".join(algorithm.config_class.model_fields) or "none"
+                problems[name] = (
+                    f"{algorithm.class_name} has no parameter {name!r} (accepted: {accepted})"
+                )
+            else:
+                problems[name] = item["msg"]
+        raise InvalidParametersError(problems) from None
+    return config.model_dump(include=set(params))
+
+
+def build_recommender(
+    algorithm: Algorithm, interactions: Any, params: Mapping[str, Any]
+) -> BaseRecommender:
+    return algorithm.recommender_class(interactions, **params)

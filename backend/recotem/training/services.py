@@ -1,0 +1,383 @@
+"""Model configurations and trained models: validation, training, artifacts, clean-up."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import irspack
+import pandas as pd
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from irspack.utils import df_to_sparse
+
+from core.errors import ApplicationError, ConflictError
+from core.events import publish_model_event_on_commit
+from projects.ingestion import load_interactions
+from projects.models import Project, TrainingData, ValidationStatus
+from realtime.services import model_status_send, task_log_append
+from recotem_common.artifact import export_recommender, resign_artifact, write_artifact
+from training.algorithms import (
+    Algorithm,
+    InvalidParametersError,
+    UnknownAlgorithmError,
+    build_recommender,
+    get_algorithm,
+    validate_parameters,
+)
+from training.artifacts import artifact_cache, model_signing_keys, read_stored
+from training.models import ModelConfiguration, TrainedModel
+from training.selectors import trained_model_status_payload
+from tuning.models import JobStatus
+from tuning.splitting import SplitError, SplitSpec, compute_split
+
+logger = logging.getLogger(__name__)
+
+MODEL_TRAINED_EVENT = "model_trained"
+HOLDOUT_CUTOFFS = (10, 20)
+HOLDOUT_METRICS = ("ndcg", "map", "recall", "hit", "precision")
+# A quick, reproducible holdout for models trained outside a tuning job.
+HOLDOUT_SPLIT = SplitSpec(heldout_ratio=0.2, test_user_ratio=0.2, random_seed=0)
+MAX_ERROR_LENGTH = 500
+_VERSION_TAG = re.compile(r"^v(\d+)$")
+
+
+# --- shared checks --------------------------------------------------------------------
+
+
+def training_data_require_valid(data: TrainingData, *, field: str) -> None:
+    """Tuning and training read only data a worker validated."""
+    status = data.validation_status
+    if status in (ValidationStatus.PENDING, ValidationStatus.VALIDATING):
+        message = (
+            "This training data is still being validated; try again once its "
+            "validation_status is VALID."
+        )
+        raise ApplicationError(message, fields={field: [message]})
+    if status != ValidationStatus.VALID:
+        reason = data.validation_error or "it did not pass validation"
+        message = f"This training data is invalid and cannot be used: {reason}"
+        raise ApplicationError(message, fields={field: [message]})
+
+
+# --- model configurations -------------------------------------------------------------
+
+
+def model_configuration_validate(
+    *, recommender_class_name: str, parameters: Any
+) -> tuple[str, dict[str, Any]]:
+    """The irspack class name and the parameters normalised for it."""
+    try:
+        algorithm = get_algorithm(recommender_class_name)
+    except UnknownAlgorithmError as error:
+        raise ApplicationError(
+            str(error), fields={"recommender_class_name": [str(error)]}
+        ) from error
+    if not isinstance(parameters, dict):
+        message = "parameters_json must be an object mapping parameter names to values."
+        raise ApplicationError(message, fields={"parameters_json": [message]})
+    try:
+        normalised = validate_parameters(algorithm, parameters)
+    except InvalidParametersError as error:
+        raise ApplicationError(
+            f"Invalid parameters for {algorithm.class_name}: {error}",
+            fields={"parameters_json": error.problems},
+        ) from error
+    return algorithm.class_name, normalised
+
+
+def model_configuration_save(
+    *,
+    configuration: ModelConfiguration,
+    recommender_class_name: str,
+    parameters: Any,
+) -> ModelConfiguration:
+    """Create or update: the class and parameters are validated together."""
+    class_name, normalised = model_configuration_validate(
+        recommender_class_name=recommender_class_name, parameters=parameters
+    )
+    if (
+        configuration.name
+        and ModelConfiguration.objects.filter(
+            project=configuration.project_id, name=configuration.name
+        )
+        .exclude(pk=configuration.pk)
+        .exists()
+    ):
+        message = f"The project already has a model configuration named {configuration.name!r}."
+        raise ApplicationError(message, fields={"name": [message]})
+    configuration.recommender_class_name = class_name
+    configuration.parameters_json = normalised
+    configuration.save()
+    return configuration
+
+
+# --- trained models -------------------------------------------------------------------
+
+
+def _next_version_tag(project: Project) -> str:
+    tags = TrainedModel.objects.filter(configuration__project=project).values_list(
+        "version_tag", flat=True
+    )
+    numbers = [int(m.group(1)) for tag in tags if (m := _VERSION_TAG.match(tag))]
+    return f"v{max(numbers, default=0) + 1}"
+
+
+def model_log(
+    model: TrainedModel,
+    message: str,
+    *,
+    level: str = "INFO",
+    task_id: str = "",
+    tuning_job_id: int | None = None,
+) -> None:
+    task_log_append(
+        project_id=model.configuration.project_id,
+        trained_model_id=model.pk,
+        tuning_job_id=tuning_job_id,
+        message=message,
+        level=level,
+        task_id=task_id,
+    )
+
+
+def model_status_publish(model: TrainedModel) -> None:
+    model_status_send(model_id=model.pk, payload=trained_model_status_payload(model=model))
+
+
+def trained_model_create(
+    *,
+    configuration: ModelConfiguration,
+    data: TrainingData,
+    queue: bool = True,
+    holdout_metrics: dict[str, float] | None = None,
+) -> TrainedModel:
+    """A PENDING model; with ``queue`` its training task starts after commit.
+
+    ``holdout_metrics`` are metrics already measured on a holdout (a tuning job's
+    validation split); without them training measures its own.
+    """
+    if configuration.project_id != data.project_id:
+        message = "The training data and the model configuration belong to different projects."
+        raise ApplicationError(message, fields={"data_loc": [message]})
+    training_data_require_valid(data, field="data_loc")
+    model = TrainedModel.objects.create(
+        configuration=configuration,
+        data_loc=data,
+        metrics_json=holdout_metrics or {},
+        version_tag=_next_version_tag(configuration.project),
+        task_id=str(uuid.uuid4()) if queue else "",
+    )
+    if queue:
+        model_log(model, f"Training {configuration.recommender_class_name} queued.")
+        transaction.on_commit(lambda: _queue(model))
+    return model
+
+
+def _queue(model: TrainedModel) -> None:
+    from training.tasks import train_model
+
+    try:
+        train_model.apply_async((model.pk,), task_id=model.task_id)
+    except Exception as error:
+        # The model row is committed already: say why nothing will train it.
+        logger.exception("Queueing the training of model %s failed", model.pk)
+        _fail(model, f"The training could not be queued: {error}")
+
+
+def _fail(
+    model: TrainedModel, message: str, *, task_id: str = "", tuning_job_id: int | None = None
+) -> None:
+    model.status = JobStatus.FAILED
+    model.error_message = message[:MAX_ERROR_LENGTH]
+    model.finished_at = timezone.now()
+    model.save(update_fields=["status", "error_message", "finished_at", "updated_at"])
+    model_log(
+        model,
+        f"Training failed: {model.error_message}",
+        level="ERROR",
+        task_id=task_id,
+        tuning_job_id=tuning_job_id,
+    )
+    model_status_publish(model)
+
+
+@dataclass
+class _Trained:
+    content: bytes
+    metrics: dict[str, float]
+    seconds: float
+
+
+def trained_model_train(
+    *, model_id: int, task_id: str = "", tuning_job_id: int | None = None
+) -> TrainedModel:
+    """Fit, measure, export and store one model. Every failure ends as FAILED with a
+    short reason; this never raises for bad data or parameters."""
+    model = TrainedModel.objects.select_related("configuration__project", "data_loc__project").get(
+        pk=model_id
+    )
+    if model.status == JobStatus.COMPLETED:
+        return model
+    model.status = JobStatus.RUNNING
+    model.started_at = timezone.now()
+    model.task_id = task_id or model.task_id
+    model.save(update_fields=["status", "started_at", "task_id", "updated_at"])
+    model_status_publish(model)
+    model_log(
+        model,
+        f"Training {model.version_tag} started.",
+        task_id=task_id,
+        tuning_job_id=tuning_job_id,
+    )
+    try:
+        trained = _train(model)
+        name = default_storage.save(
+            f"models/project-{model.configuration.project_id}/model-{model.pk}-{model.version_tag}.rctm",
+            ContentFile(trained.content),
+        )
+    except Exception as error:
+        logger.exception("Training model %s failed", model.pk)
+        message = (
+            error.message
+            if isinstance(error, ApplicationError)
+            else f"{type(error).__name__}: {error}"
+        )
+        _fail(model, message, task_id=task_id, tuning_job_id=tuning_job_id)
+        return model
+    model.file.name = name
+    model.filesize = len(trained.content)
+    model.training_time = trained.seconds
+    model.metrics_json = trained.metrics
+    model.irspack_version = irspack.__version__
+    model.status = JobStatus.COMPLETED
+    model.finished_at = timezone.now()
+    model.save()
+    model_log(
+        model,
+        f"Model {model.version_tag} trained in {trained.seconds:.1f} s ({model.filesize:,} bytes).",
+        task_id=task_id,
+        tuning_job_id=tuning_job_id,
+    )
+    model_status_publish(model)
+    publish_model_event_on_commit(
+        {
+            "event": MODEL_TRAINED_EVENT,
+            "model_id": model.pk,
+            "project_id": model.configuration.project_id,
+        }
+    )
+    return model
+
+
+def _train(model: TrainedModel) -> _Trained:
+    configuration = model.configuration
+    project = configuration.project
+    try:
+        algorithm = get_algorithm(configuration.recommender_class_name)
+        params = validate_parameters(algorithm, configuration.parameters_json)
+    except (UnknownAlgorithmError, InvalidParametersError) as error:
+        raise ApplicationError(f"The model configuration is not usable: {error}") from error
+    frame = load_interactions(model.data_loc)
+    frame = frame.drop_duplicates([project.user_column, project.item_column])
+    metrics = model.metrics_json or _holdout_metrics(frame, project, algorithm, params)
+    interactions, user_ids, item_ids = df_to_sparse(frame, project.user_column, project.item_column)
+    started = time.perf_counter()
+    recommender = build_recommender(algorithm, interactions, params).learn()
+    seconds = time.perf_counter() - started
+    artifact = export_recommender(
+        recommender,
+        user_ids=[str(u) for u in user_ids],
+        item_ids=[str(i) for i in item_ids],
+        manifest={
+            "parameters": {**params, **recommender.learnt_config},
+            "data_fingerprint": model.data_loc.fingerprint or None,
+            "metrics": metrics,
+            "recotem": {
+                "trained_model_id": model.pk,
+                "project_id": project.pk,
+                "model_configuration_id": configuration.pk,
+                "training_data_id": model.data_loc_id,
+                "version_tag": model.version_tag,
+            },
+        },
+    )
+    content = write_artifact(artifact, model_signing_keys()[0])
+    return _Trained(content=content, metrics=metrics, seconds=seconds)
+
+
+def _holdout_metrics(
+    frame: pd.DataFrame, project: Project, algorithm: Algorithm, params: dict[str, Any]
+) -> dict[str, float]:
+    from irspack import Evaluator
+
+    try:
+        split = compute_split(
+            frame,
+            user_column=project.user_column,
+            item_column=project.item_column,
+            time_column=None,
+            spec=HOLDOUT_SPLIT,
+        )
+    except SplitError:
+        logger.info("Data too small for a holdout; model trained without metrics")
+        return {}
+    recommender = build_recommender(algorithm, split.X_train, params).learn()
+    evaluator = Evaluator(split.X_val, offset=split.offset)
+    scores = evaluator.get_scores(recommender, list(HOLDOUT_CUTOFFS))
+    return {
+        name: float(value)
+        for name, value in scores.items()
+        if name.split("@")[0] in HOLDOUT_METRICS
+    }
+
+
+def trained_model_delete(*, model: TrainedModel) -> None:
+    if model.status == JobStatus.RUNNING:
+        raise ConflictError("The model is being trained; delete it once training ends.")
+    slots = list(model.deployment_slots.values_list("name", flat=True))
+    if slots:
+        raise ConflictError(
+            f"The model is deployed in slot(s) {', '.join(slots)}; remove it there first."
+        )
+    name = model.file.name if model.file else ""
+    model.delete()
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name), robust=True)
+
+
+def trained_models_reap() -> list[int]:
+    """Fail models stuck RUNNING longer than any training task may run."""
+    limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 600)
+    stale = TrainedModel.objects.filter(
+        status=JobStatus.RUNNING, started_at__lt=timezone.now() - limit
+    )
+    reaped = []
+    for model in stale.select_related("configuration"):
+        _fail(model, "The training worker stopped before finishing.")
+        reaped.append(model.pk)
+    return reaped
+
+
+def trained_model_resign(*, model: TrainedModel) -> bool:
+    """Re-sign the stored artifact with the current first key; False when it already
+    is (nothing is rewritten). The new file replaces the old one in the row first, so
+    readers never see a missing file."""
+    old_name = model.file.name or ""
+    content = resign_artifact(read_stored(old_name), model_signing_keys())
+    if content is None:
+        return False
+    new_name = default_storage.save(old_name, ContentFile(content))
+    TrainedModel.objects.filter(pk=model.pk).update(file=new_name, filesize=len(content))
+    if new_name != old_name:
+        default_storage.delete(old_name)
+    artifact_cache.clear()
+    return True

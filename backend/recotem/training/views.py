@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.errors import ApplicationError
+from core.ownership import visible_to
+from core.viewsets import OwnedModelViewSet
+from projects.models import ItemMetaData
+from recotem_common import errors as codes
+from training import selectors, services
+from training.models import ModelConfiguration, TrainedModel
+from training.serializers import (
+    AlgorithmSerializer,
+    MetadataRecommendationSerializer,
+    ModelConfigurationSerializer,
+    ProfileRecommendationSerializer,
+    ProfileRequestSerializer,
+    TrainedModelSerializer,
+    UserRecommendationSerializer,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+DEFAULT_CUTOFF = 10
+MAX_CUTOFF = 1000
+CUTOFF_PARAMETER = OpenApiParameter(
+    "cutoff", int, description=f"How many items (1-{MAX_CUTOFF}, default {DEFAULT_CUTOFF})."
+)
+
+
+def _cutoff(raw: str | None) -> int:
+    if raw in (None, ""):
+        return DEFAULT_CUTOFF
+    try:
+        cutoff = int(raw)
+    except ValueError:
+        cutoff = 0
+    if not 1 <= cutoff <= MAX_CUTOFF:
+        message = f"cutoff must be a whole number from 1 to {MAX_CUTOFF}."
+        raise ApplicationError(message, fields={"cutoff": [message]})
+    return cutoff
+
+
+class ModelConfigurationViewSet(OwnedModelViewSet):
+    queryset = ModelConfiguration.objects.all()
+    serializer_class = ModelConfigurationSerializer
+    filterset_fields = ["project", "recommender_class_name", "name"]
+    ordering_fields = ["id", "name", "ins_datetime"]
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = dict(serializer.validated_data)
+        configuration = ModelConfiguration(
+            project=data["project"],
+            name=data.get("name"),
+            created_by=cast("User", self.request.user),
+        )
+        serializer.instance = services.model_configuration_save(
+            configuration=configuration,
+            recommender_class_name=data["recommender_class_name"],
+            parameters=data.get("parameters_json", {}),
+        )
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        configuration = serializer.instance
+        assert configuration is not None
+        data = serializer.validated_data
+        if data.get("project", configuration.project) != configuration.project:
+            message = "A model configuration cannot move to another project."
+            raise ApplicationError(message, fields={"project": [message]})
+        configuration.name = data.get("name", configuration.name)
+        serializer.instance = services.model_configuration_save(
+            configuration=configuration,
+            recommender_class_name=data.get(
+                "recommender_class_name", configuration.recommender_class_name
+            ),
+            parameters=data.get("parameters_json", configuration.parameters_json),
+        )
+
+    @extend_schema(responses=AlgorithmSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def algorithms(self, request: Request) -> Response:
+        return Response(selectors.algorithm_catalogue())
+
+
+class TrainedModelViewSet(OwnedModelViewSet):
+    """Models are trained by a worker after creation; they cannot be edited."""
+
+    queryset = TrainedModel.objects.all()
+    serializer_class = TrainedModelSerializer
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    filterset_fields = ["configuration", "data_loc", "data_loc__project", "status"]
+    ordering_fields = ["id", "ins_datetime", "finished_at", "version_tag"]
+    # Previews read the model: a read key may use them, POST included.
+    api_key_scope = {
+        "recommend_using_profile_interaction": "read",
+    }
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return super().get_queryset().select_related("configuration__project")
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = serializer.validated_data
+        serializer.instance = services.trained_model_create(
+            configuration=data["configuration"], data=data["data_loc"]
+        )
+
+    def perform_destroy(self, instance: TrainedModel) -> None:
+        services.trained_model_delete(model=instance)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def download_file(self, request: Request, pk: str | None = None) -> FileResponse:
+        model = self.get_object()
+        selectors.trained_model_artifact(model=model)
+        handle = model.file.storage.open(model.file.name, "rb")
+        filename = f"recotem-model-{model.pk}-{model.version_tag}.rctm"
+        return FileResponse(handle, as_attachment=True, filename=filename)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("user_id", str, required=True), CUTOFF_PARAMETER],
+        responses=UserRecommendationSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def recommendation(self, request: Request, pk: str | None = None) -> Response:
+        user_id = request.query_params.get("user_id", "")
+        if not user_id:
+            raise ApplicationError(
+                "Give the user_id query parameter.", fields={"user_id": ["Required."]}
+            )
+        artifact = selectors.trained_model_artifact(model=self.get_object())
+        cutoff = _cutoff(request.query_params.get("cutoff"))
+        return Response(
+            selectors.recommendation_for_user(artifact=artifact, user_id=user_id, cutoff=cutoff)
+        )
+
+    @extend_schema(parameters=[CUTOFF_PARAMETER], responses=UserRecommendationSerializer)
+    @action(detail=True, methods=["get"])
+    def sample_recommendation_raw(self, request: Request, pk: str | None = None) -> Response:
+        artifact = selectors.trained_model_artifact(model=self.get_object())
+        cutoff = _cutoff(request.query_params.get("cutoff"))
+        return Response(selectors.sample_recommendation(artifact=artifact, cutoff=cutoff))
+
+    @extend_schema(parameters=[CUTOFF_PARAMETER], responses=MetadataRecommendationSerializer)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"sample_recommendation_metadata/(?P<metadata_id>\d+)",
+    )
+    def sample_recommendation_metadata(
+        self, request: Request, metadata_id: str, pk: str | None = None
+    ) -> Response:
+        model = self.get_object()
+        metadata = (
+            visible_to(ItemMetaData.objects.select_related("project"), self.requester)
+            .filter(pk=metadata_id, project=model.configuration.project_id)
+            .first()
+        )
+        if metadata is None:
+            raise ApplicationError(
+                f"Item metadata {metadata_id} does not exist in this model's project.",
+                code=codes.NOT_FOUND,
+                status_code=status.HTTP_404_NOT_FOUND,
+            )
+        artifact = selectors.trained_model_artifact(model=model)
+        cutoff = _cutoff(request.query_params.get("cutoff"))
+        return Response(
+            selectors.sample_recommendation_with_metadata(
+                artifact=artifact, metadata=metadata, cutoff=cutoff
+            )
+        )
+
+    @extend_schema(request=ProfileRequestSerializer, responses=ProfileRecommendationSerializer)
+    @action(detail=True, methods=["post"])
+    def recommend_using_profile_interaction(
+        self, request: Request, pk: str | None = None
+    ) -> Response:
+        body = ProfileRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        artifact = selectors.trained_model_artifact(model=self.get_object())
+        return Response(
+            selectors.recommend_for_profile(
+                artifact=artifact,
+                item_ids=body.validated_data["item_ids"],
+                cutoff=body.validated_data["cutoff"],
+            )
+        )

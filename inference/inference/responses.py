@@ -1,0 +1,27 @@
+"""JSON answers of the recommendation routes, serialised once with orjson.
+
+Those routes declare their pydantic models as ``response_model`` (the OpenAPI schema)
+but return a ``JsonResponse``, which FastAPI sends as it is: validating the service's
+own output through pydantic again would cost more than scoring a user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import Response
+
+from recotem_common.artifact.model import Recommendations
+
+
+class JsonResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def scored_items(recommendations: Recommendations) -> list[dict[str, Any]]:
+    """``[{item_id, score}]``, the ``ScoredItem`` list of the schemas."""
+    return [{"item_id": item, "score": score} for item, score in recommendations]
