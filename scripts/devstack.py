@@ -99,7 +99,8 @@ def _start(roles: dict[str, list[str]], env: dict[str, str]) -> dict[str, subpro
     processes = {}
     for name, command in roles.items():
         cwd = INFERENCE if name == "inference" else BACKEND_APP
-        processes[name] = subprocess.Popen(command, cwd=cwd, env=env)
+        role_env = {**env, "CELERY_TASK_APPS": "projects"} if name == "ingestion" else env
+        processes[name] = subprocess.Popen(command, cwd=cwd, env=role_env)
     return processes
 
 

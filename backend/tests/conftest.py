@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -82,8 +83,9 @@ def project(user: Any) -> Any:
 
 
 @pytest.fixture
-def model_events() -> Iterator[Callable[[], list[dict[str, Any]]]]:
-    """Collects what is published on the model-events channel during a test."""
+def model_events() -> Iterator[Callable[..., list[dict[str, Any]]]]:
+    """Subscribe to the model-event channel (Redis db3) now; the returned function
+    collects what was published, waiting up to ``timeout`` seconds for the first one."""
     connection = redis.Redis.from_url(django_settings.MODEL_EVENTS_REDIS_URL)
     pubsub = connection.pubsub()
     pubsub.subscribe(django_settings.MODEL_EVENTS_CHANNEL)
@@ -92,10 +94,15 @@ def model_events() -> Iterator[Callable[[], list[dict[str, Any]]]]:
     assert confirmation is not None
     assert confirmation["type"] == "subscribe"
 
-    def received() -> list[dict[str, Any]]:
-        events = []
-        while (message := pubsub.get_message(timeout=0.5)) is not None:
-            events.append(json.loads(message["data"]))
+    def received(timeout: float = 2.0) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message = pubsub.get_message(timeout=0.2)
+            if message and message["type"] == "message":
+                events.append(json.loads(message["data"]))
+            elif events:
+                break
         return events
 
     yield received

@@ -4,8 +4,8 @@ import datetime
 import uuid
 
 import factory
-from django.utils import timezone
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from accounts.models import ApiKey
 from deployments.models import ABTest, DeploymentSlot, Impression
@@ -172,7 +172,9 @@ class ParameterTuningJobFactory(factory.django.DjangoModelFactory):
         model = ParameterTuningJob
 
     data = factory.SubFactory(TrainingDataFactory)
-    split = factory.SubFactory(SplitConfigFactory, created_by=factory.SelfAttribute("..data.project.owner"))
+    split = factory.SubFactory(
+        SplitConfigFactory, created_by=factory.SelfAttribute("..data.project.owner")
+    )
     evaluation = factory.SubFactory(
         EvaluationConfigFactory, created_by=factory.SelfAttribute("..data.project.owner")
     )

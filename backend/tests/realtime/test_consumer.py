@@ -23,7 +23,7 @@ from tuning.models import ParameterTuningJob
 ORIGIN = (b"origin", b"http://testserver")
 # The consumer's database calls (database_sync_to_async) close "old" connections, which
 # ends the test transaction of a non-transactional test on PostgreSQL.
-pytestmark = [pytest.mark.usefixtures("channel_layer"), pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
-from django.conf import settings
 from django.core.files import File
 
 from projects.models import Project, TrainingData
@@ -28,28 +23,3 @@ def stored_training_data(project: Project, path: Path, **fields: Any) -> Trainin
 @pytest.fixture
 def ml100k_data(project: Project, ml100k_csv: Path) -> TrainingData:
     return stored_training_data(project, ml100k_csv, n_rows=100_000, n_users=943, n_items=1682)
-
-
-@pytest.fixture
-def model_events() -> Iterator[Callable[[float], list[dict[str, Any]]]]:
-    """Subscribe to the model-event channel (Redis db3) now; the returned function
-    collects what was published, waiting up to ``timeout`` seconds for the first one."""
-    client = redis.Redis.from_url(settings.MODEL_EVENTS_REDIS_URL)
-    pubsub = client.pubsub()
-    pubsub.subscribe(settings.MODEL_EVENTS_CHANNEL)
-    pubsub.get_message(timeout=1.0)  # the subscription confirmation
-
-    def received(timeout: float = 5.0) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            message = pubsub.get_message(timeout=0.2)
-            if message and message["type"] == "message":
-                events.append(json.loads(message["data"]))
-            elif events:
-                break
-        return events
-
-    yield received
-    pubsub.close()
-    client.close()

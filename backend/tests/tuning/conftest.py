@@ -6,13 +6,10 @@ import pytest
 
 from projects.models import TrainingData
 from tests.factories import EvaluationConfigFactory, ParameterTuningJobFactory, SplitConfigFactory
-from tests.realtime import conftest as realtime_fixtures
 from tests.training import conftest as training_fixtures
 from tuning.models import ParameterTuningJob
 
 ml100k_data = training_fixtures.ml100k_data
-model_events = training_fixtures.model_events
-channel_layer = realtime_fixtures.channel_layer
 
 
 @pytest.fixture

@@ -143,7 +143,6 @@ async def _watch(path: str, timeout: float) -> list[dict[str, Any]]:
     return messages
 
 
-@pytest.mark.usefixtures("channel_layer")
 def test_tuning_job_end_to_end_with_two_parallel_celery_tasks(
     celery_worker: Path, user: Any, ml100k_data: Any, model_events: Any
 ) -> None:

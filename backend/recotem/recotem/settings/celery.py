@@ -27,6 +27,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 INGESTION_QUEUE = "ingestion"
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {"projects.*": {"queue": INGESTION_QUEUE}}
+# The apps whose task modules a worker loads; empty means every app. The ingestion
+# worker lists only "projects".
+CELERY_TASK_APPS: list[str] = env.list("CELERY_TASK_APPS", default=[])
 CELERY_TASK_ALWAYS_EAGER: bool = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = env.str(
     "CELERY_BEAT_SCHEDULER", default="django_celery_beat.schedulers:DatabaseScheduler"

@@ -36,9 +36,16 @@ CACHES = {
     }
 }
 
+# channels-redis waits on a blocking pop for up to 5 s; the socket timeout must be longer
+# or an idle WebSocket's reader fails with a read timeout.
+CHANNELS_SOCKET_TIMEOUT_SECONDS = 30
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [CHANNELS_REDIS_URL]},
+        "CONFIG": {
+            "hosts": [
+                {"address": CHANNELS_REDIS_URL, "socket_timeout": CHANNELS_SOCKET_TIMEOUT_SECONDS}
+            ]
+        },
     }
 }
