@@ -99,7 +99,14 @@ def _start(roles: dict[str, list[str]], env: dict[str, str]) -> dict[str, subpro
     processes = {}
     for name, command in roles.items():
         cwd = INFERENCE if name == "inference" else BACKEND_APP
-        role_env = {**env, "CELERY_TASK_APPS": "projects"} if name == "ingestion" else env
+        # The ingestion worker loads only the projects tasks and skips Django's system
+        # checks (they import every URLconf, and with it the machine-learning stack);
+        # the web process runs the checks.
+        role_env = (
+            {**env, "CELERY_TASK_APPS": "projects", "CELERY_SKIP_CHECKS": "1"}
+            if name == "ingestion"
+            else env
+        )
         processes[name] = subprocess.Popen(command, cwd=cwd, env=role_env)
     return processes
 
