@@ -141,3 +141,27 @@ def ab_test_results(*, ab_test: ABTest) -> dict[str, Any]:
         "sequential_p_value": sequential,
         "sequential_significant": sequential < alpha,
     }
+
+
+def project_production(*, project_id: int) -> dict[str, Any]:
+    """Active slots with the share of traffic each receives, and the running tests.
+
+    The split follows the inference service's routing: while an A/B test runs, only its
+    two slots receive traffic, in proportion to their weights.
+    """
+    slots = list(
+        DeploymentSlot.objects.filter(project_id=project_id, is_active=True)
+        .order_by("id")
+        .values("id", "name", "trained_model", "weight")
+    )
+    running = list(
+        ABTest.objects.filter(project_id=project_id, status=ABTest.Status.RUNNING)
+        .order_by("id")
+        .values("id", "name", "control_slot", "variant_slot", "started_at")
+    )
+    arms = {running[0]["control_slot"], running[0]["variant_slot"]} if running else None
+    routed = [s for s in slots if arms is None or s["id"] in arms]
+    total = sum(s["weight"] for s in routed)
+    for slot in slots:
+        slot["traffic_share"] = slot["weight"] / total if total and slot in routed else 0.0
+    return {"active_slots": slots, "running_ab_tests": running}

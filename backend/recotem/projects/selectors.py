@@ -71,6 +71,8 @@ def project_summary(*, project: Project) -> dict[str, Any]:
     """Counts of everything a project holds; each count is one aggregate query."""
     from accounts.models import ApiKey
     from deployments.models import DeploymentSlot
+    from deployments.selectors import project_production
+    from retraining.selectors import project_schedule
     from training.models import ModelConfiguration, TrainedModel
     from tuning.models import JobStatus, ParameterTuningJob
 
@@ -132,4 +134,6 @@ def project_summary(*, project: Project) -> dict[str, Any]:
         "n_api_keys": keys["total"],
         "n_active_api_keys": keys["active"],
         "latest_training_data": latest,
+        "retraining_schedule": project_schedule(project_id=project.pk),
+        **project_production(project_id=project.pk),
     }
