@@ -166,19 +166,20 @@ def ab_test_start(*, ab_test: ABTest) -> ABTest:
 def ab_test_stop(*, ab_test: ABTest) -> ABTest:
     ab_test = _locked(ab_test)
     _require_status(ab_test, [ABTest.Status.RUNNING], "stop")
-    ab_test.status = ABTest.Status.COMPLETED
-    ab_test.ended_at = timezone.now()
-    ab_test.save(update_fields=["status", "ended_at", "updated_at"])
-    _announce_slots_changed(ab_test.project_id)
-    return ab_test
+    return _end(ab_test, ABTest.Status.COMPLETED)
 
 
 @transaction.atomic
 def ab_test_cancel(*, ab_test: ABTest) -> ABTest:
     ab_test = _locked(ab_test)
     _require_status(ab_test, [ABTest.Status.DRAFT, ABTest.Status.RUNNING], "cancel")
+    return _end(ab_test, ABTest.Status.CANCELLED)
+
+
+def _end(ab_test: ABTest, status: str) -> ABTest:
+    """Close a test; if it was running, traffic returns to the project's slots at once."""
     was_running = ab_test.status == ABTest.Status.RUNNING
-    ab_test.status = ABTest.Status.CANCELLED
+    ab_test.status = status
     ab_test.ended_at = timezone.now()
     ab_test.save(update_fields=["status", "ended_at", "updated_at"])
     if was_running:

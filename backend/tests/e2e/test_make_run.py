@@ -100,46 +100,14 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
 def test_newcomer_uploads_movielens_and_uses_an_api_key(
     platform: Platform, ml100k_csv: Path
 ) -> None:
-    client = httpx.Client(base_url=platform.api, timeout=30)
-    login = client.post("/auth/login/", json={"username": "admin", "password": ADMIN_PASSWORD})
-    assert login.status_code == 200, login.text
-    headers = {"Authorization": f"Bearer {login.json()['access']}"}
-
-    project = client.post(
-        "/project/",
-        json={
-            "name": "movielens",
-            "user_column": "user_id",
-            "item_column": "item_id",
-            "time_column": "timestamp",
-        },
-        headers=headers,
-    )
-    assert project.status_code == 201, project.text
-    project_id = project.json()["id"]
-
-    with ml100k_csv.open("rb") as upload:
-        created = client.post(
-            "/training_data/",
-            data={"project": str(project_id)},
-            files={"file": ("ml100k.csv", upload, "text/csv")},
-            headers=headers,
-        )
-    assert created.status_code == 201, created.text
-    data_id = created.json()["id"]
-
-    def validated() -> dict | None:  # type: ignore[type-arg]
-        body = client.get(f"/training_data/{data_id}/", headers=headers).json()
-        return body if body["validation_status"] in {"VALID", "INVALID"} else None
-
-    data = _wait_until(validated, VALIDATION_TIMEOUT_SECONDS, "the worker to validate the upload")
-    assert data["validation_status"] == "VALID", data
+    client = _login(platform.api)
+    project_id, data_id = _validated_project(client, ml100k_csv, "movielens")
+    data = client.get(f"/training_data/{data_id}/").json()
     assert (data["n_rows"], data["n_users"], data["n_items"]) == (100_000, 943, 1_682)
 
     key = client.post(
         "/api_keys/",
         json={"name": "e2e", "project": project_id, "scopes": ["read"]},
-        headers=headers,
     )
     assert key.status_code == 201, key.text
     key_headers = {"X-API-Key": key.json()["key"]}
