@@ -149,11 +149,12 @@ def project_production(*, project_id: int) -> dict[str, Any]:
     The split follows the inference service's routing: while an A/B test runs, only its
     two slots receive traffic, in proportion to their weights.
     """
-    slots = list(
-        DeploymentSlot.objects.filter(project_id=project_id, is_active=True)
+    slots: list[dict[str, Any]] = [
+        dict(row)
+        for row in DeploymentSlot.objects.filter(project_id=project_id, is_active=True)
         .order_by("id")
         .values("id", "name", "trained_model", "weight")
-    )
+    ]
     running = list(
         ABTest.objects.filter(project_id=project_id, status=ABTest.Status.RUNNING)
         .order_by("id")
