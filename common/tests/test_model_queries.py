@@ -241,6 +241,16 @@ def test_nbytes_counts_the_arrays_the_implicit_ones_and_the_user_index(
     assert artifact.nbytes == with_index
 
 
+def test_nbytes_counts_what_a_scorer_derives(knn: Fitted) -> None:
+    artifact = ModelArtifact(knn.artifact.manifest, knn.artifact.arrays)
+    stored = sum(array.nbytes for array in artifact.arrays.values())
+    implicit = 8 * artifact.manifest["n_interactions"]
+    # Row starts and lengths of the item similarity, as int64, for single-user scoring.
+    derived = 2 * 8 * artifact.n_items + 8
+
+    assert artifact.nbytes == stored + implicit + derived
+
+
 @pytest.fixture(scope="module")
 def top_pop(ml100k: Interactions) -> irspack.TopPopRecommender:
     return irspack.TopPopRecommender(ml100k.matrix).learn()

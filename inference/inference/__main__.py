@@ -25,6 +25,9 @@ def main() -> None:
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        # Both come with uvicorn[standard]; named so that "auto" cannot fall back.
+        loop="uvloop",
+        http="httptools",
     )
 
 

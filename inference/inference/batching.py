@@ -1,10 +1,13 @@
 """Single-user requests that arrive together are scored together.
 
-Scoring one user costs mostly fixed overhead (sparse-matrix bookkeeping, ranking
-set-up), so scoring eight users at once costs little more than one. Requests for the
-same model and options that reach this point in the same turn of the event loop join
-one ``recommend_users`` call, made on the next turn. Nothing waits on a timer: a lone
-request is scored one loop turn later, and under load the batches form by themselves.
+Scoring one user costs mostly fixed overhead (numpy's per-call set-up, ranking), so
+scoring eight users at once costs far less than eight times one. Requests for the same
+model and options that reach this point in the same turn of the event loop join one
+``recommend_users`` call, made on the next turn. While requests come one at a time
+(no more than one reached this point in the last turn that saw any), the first of a
+turn is scored at once instead: with no company in sight, waiting a turn for it costs
+more than the scoring. Nothing waits on a timer: under load the batches form by
+themselves.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ class ScoringBatcher:
     def __init__(self) -> None:
         self._pending: dict[_Options, tuple[LoadedModel, _Waiters]] = {}
         self._flush_scheduled = False
+        # Requests that reached the scorer in this turn of the loop, and whether more
+        # than one did in the last turn that saw any.
+        self._arrivals = 0
+        self._busy = False
 
     async def recommend(
         self,
@@ -44,6 +51,17 @@ class ScoringBatcher:
     ) -> Recommendations | None:
         """The user's top items, or None when the model does not know the user."""
         loop = asyncio.get_running_loop()
+        if self._arrivals == 0:
+            loop.call_soon(self._next_turn)
+        self._arrivals += 1
+        if self._arrivals == 1 and not self._busy:
+            return model.artifact.recommend_users(
+                [user_id],
+                cutoff,
+                exclude_seen=exclude_seen,
+                allow_items=allow_items,
+                exclude_items=exclude_items,
+            )[0]
         options = _Options(
             id(model),
             cutoff,
@@ -57,6 +75,10 @@ class ScoringBatcher:
             self._flush_scheduled = True
             loop.call_soon(self._flush)
         return await future
+
+    def _next_turn(self) -> None:
+        self._busy = self._arrivals > 1
+        self._arrivals = 0
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, {}

@@ -46,7 +46,8 @@ class ApiKeyAuth(SecurityBase):
     One dependency instead of a chain (header, runtime, key): FastAPI's bookkeeping
     for each dependency of a request costs more than the work itself, which for a
     key this worker has seen is a dictionary lookup. Being a ``SecurityBase``, it
-    appears in the OpenAPI schema as the API-key scheme.
+    appears in the OpenAPI schema as the API-key scheme. The recommendation routes
+    call it as a function (see ``inference.parsing``).
     """
 
     def __init__(self, *scopes: str) -> None:

@@ -174,13 +174,87 @@ def test_invalid_fields_are_named(
     assert field in _error(response)["fields"]
 
 
-def test_non_numeric_model_id_is_400(client: TestClient, world: World) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/predict/abc",
+        "/predict/0",
+        f"/predict/{2**63}",
+        "/predict/1.5/batch",
+        "/predict/-3/profile",
+        "/predict/%C2%B2",
+    ],
+)
+def test_a_model_id_that_is_not_a_positive_bigint_is_400(
+    client: TestClient, world: World, path: str
+) -> None:
     response = client.post(
-        "/predict/abc", json={"user_id": "1"}, headers=headers(world.predict_key)
+        path, json={"user_id": "1"}, headers=headers(world.predict_key)
     )
 
     assert response.status_code == 400
     assert "model_id" in _error(response)["fields"]
+
+
+def test_a_bad_project_id_is_400(client: TestClient, world: World) -> None:
+    response = client.post(
+        "/predict/project/x1", json={"user_id": "1"}, headers=headers(world.predict_key)
+    )
+
+    assert response.status_code == 400
+    assert "project_id" in _error(response)["fields"]
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "expected"),
+    [
+        (b'{"user_id": "1"}', "text/plain", "Content-Type: application/json"),
+        (b'{"user_id": "1"}', None, "Content-Type: application/json"),
+        (b"", "application/json", "not valid JSON"),
+        (b'{"user_id": "\xff"}', "application/json", "not valid JSON"),
+        (b"[1, 2]", "application/json", "should be an object"),
+        (b'"1"', "application/json", "should be an object"),
+    ],
+)
+def test_a_body_that_is_not_a_json_object_is_400(
+    client: TestClient,
+    world: World,
+    content: bytes,
+    content_type: str | None,
+    expected: str,
+) -> None:
+    sent = headers(world.predict_key)
+    if content_type is not None:
+        sent["Content-Type"] = content_type
+    response = client.post(
+        f"/predict/{world.knn_model_id}", content=content, headers=sent
+    )
+
+    assert response.status_code == 400
+    error = _error(response)
+    assert error["code"] == "validation_error"
+    assert expected in error["message"]
+
+
+def test_json_media_types_with_parameters_or_suffixes_are_accepted(
+    client: TestClient, world: World
+) -> None:
+    for content_type in ("application/json; charset=utf-8", "application/vnd.api+json"):
+        response = client.post(
+            f"/predict/{world.knn_model_id}",
+            content=b'{"user_id": "1"}',
+            headers={**headers(world.predict_key), "Content-Type": content_type},
+        )
+
+        assert response.status_code == 200, content_type
+
+
+def test_a_missing_key_is_refused_before_the_body_is_read(
+    client: TestClient, world: World
+) -> None:
+    response = client.post(f"/predict/{world.knn_model_id}", content=b"{")
+
+    assert response.status_code == 401
 
 
 def test_unknown_path_and_wrong_method_use_the_envelope(client: TestClient) -> None:

@@ -21,7 +21,8 @@ class ModelArtifact:
 
     ``arrays`` holds, besides what the algorithm needs (see ``scoring``):
     ``user_ids``/``item_ids`` (fixed-width unicode; position = internal index),
-    ``user_order``/``item_order`` (argsort of the ids, for vectorised lookups),
+    ``user_order``/``item_order`` (argsort of the ids, for vectorised lookups of
+    items; users are looked up in a dictionary, see :meth:`index_users`),
     ``seen_indptr``/``seen_indices``/``seen_data`` (the training interactions as CSR;
     ``seen_data`` omitted when all ones) and ``item_popularity``.
     """
@@ -52,7 +53,9 @@ class ModelArtifact:
             raise ArtifactError(
                 f"The model artifact lacks {exc.args[0]!r}; it was written by an incompatible tool."
             ) from exc
-        derived = 0 if "seen_data" in self.arrays else self._seen.data.nbytes
+        derived = self._scorer.nbytes
+        if "seen_data" not in self.arrays:
+            derived += self._seen.data.nbytes
         self.nbytes: int = sum(a.nbytes for a in self.arrays.values()) + derived
         self._user_positions: dict[str, int] | None = None
 

@@ -36,6 +36,8 @@ Matrix: TypeAlias = sps.csr_array | np.ndarray
 class Scorer:
     supports_profile: ClassVar[bool] = False
     supports_similar: ClassVar[bool] = False
+    # Bytes of arrays the scorer derives from the artifact's at load.
+    nbytes: int = 0
 
     def score_users(self, users: np.ndarray) -> np.ndarray:
         """A fresh, writable (len(users), n_items) array."""
@@ -91,10 +93,12 @@ class _RowProduct:
         self.unit_weights = unit_weights
         self.right_starts: np.ndarray | None = None
         self.right_lengths: np.ndarray | None = None
+        self.nbytes = 0
         if not isinstance(right, np.ndarray):
             indptr = right.indptr.astype(np.int64)
             self.right_starts = indptr[:-1]
             self.right_lengths = np.diff(indptr)
+            self.nbytes = indptr.nbytes + self.right_lengths.nbytes
 
     def row(self, row: int) -> np.ndarray | None:
         """The product for one row, or None when it would gather more than
@@ -171,6 +175,7 @@ class ItemSimilarityScorer(Scorer):
         self.seen = seen
         self.similarity = similarity
         self._products = _RowProduct(seen, similarity, unit_weights=implicit)
+        self.nbytes = self._products.nbytes
 
     def score_users(self, users: np.ndarray) -> np.ndarray:
         return _small_product(
@@ -213,6 +218,7 @@ class UserSimilarityScorer(Scorer):
         self.shrinkage = float(params["shrinkage"])
         self.top_k = int(params["top_k"])
         self._products = _RowProduct(neighbours, seen, unit_weights=False)
+        self.nbytes = self._products.nbytes
 
     def score_users(self, users: np.ndarray) -> np.ndarray:
         return _small_product(
