@@ -81,8 +81,8 @@ class ParameterTuningJobSerializer(serializers.ModelSerializer[ParameterTuningJo
 
     class Meta:
         model = ParameterTuningJob
-        fields = [
-            "id",
+        # What a client sets when creating a job; everything after it is computed by the server.
+        writable = [
             "data",
             "split",
             "evaluation",
@@ -94,21 +94,6 @@ class ParameterTuningJobSerializer(serializers.ModelSerializer[ParameterTuningJo
             "random_seed",
             "tried_algorithms_json",
             "train_after_tuning",
-            "irspack_version",
-            "status",
-            "error_message",
-            "best_config",
-            "best_score",
-            "best_algorithm",
-            "tuned_model",
-            "n_trials_finished",
-            "cancel_requested",
-            "started_at",
-            "finished_at",
-            "heartbeat_at",
-            "task_ids",
-            "ins_datetime",
-            "updated_at",
         ]
         read_only_fields = [
             "irspack_version",
@@ -127,6 +112,7 @@ class ParameterTuningJobSerializer(serializers.ModelSerializer[ParameterTuningJo
             "ins_datetime",
             "updated_at",
         ]
+        fields = ["id", *writable, *read_only_fields]
 
 
 class TrialSerializer(serializers.Serializer[dict[str, Any]]):
