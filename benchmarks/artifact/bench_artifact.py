@@ -246,8 +246,11 @@ Reading the figures: loading an artifact is one HMAC pass over the file plus a f
 milliseconds (arrays are views of the file's bytes; nothing is copied or unpickled),
 so it tracks the file size; pickle does no verification at all. Single-user scoring is
 faster because irspack's path scans its user-id list and, for item KNN, converts its
-column-major similarity matrix on every call, while the artifact stores it row-major and
-finds ids by binary search. Batches cost about the same either way.
+column-major similarity matrix on every call, while the artifact stores it row-major,
+finds users in a dictionary, and sums the similarity rows, masks seen items and takes
+the top k in compiled loops (numba) instead of a dozen numpy calls. In batches numpy's
+set-up is shared by the users, so the two are closer; the compiled loops still make
+item KNN two to five times faster.
 """
 
 

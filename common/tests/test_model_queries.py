@@ -11,6 +11,7 @@ from recotem_common.artifact import (
     ModelArtifact,
     UnsupportedOperation,
     export_recommender,
+    kernels,
     model,
 )
 from recotem_common.artifact.scoring import Scorer
@@ -242,13 +243,14 @@ def test_nbytes_counts_the_arrays_the_implicit_ones_and_the_user_index(
 
 
 def test_nbytes_counts_what_a_scorer_derives(knn: Fitted) -> None:
-    artifact = ModelArtifact(knn.artifact.manifest, knn.artifact.arrays)
+    arrays = dict(knn.artifact.arrays)
+    n_interactions = knn.artifact.manifest["n_interactions"]
+    # Whole-number ratings are multiplied in as float64, the similarity's dtype.
+    arrays["seen_data"] = np.full(n_interactions, 3, dtype=np.int32)
+    artifact = ModelArtifact(knn.artifact.manifest, arrays)
     stored = sum(array.nbytes for array in artifact.arrays.values())
-    implicit = 8 * artifact.manifest["n_interactions"]
-    # Row starts and lengths of the item similarity, as int64, for single-user scoring.
-    derived = 2 * 8 * artifact.n_items + 8
 
-    assert artifact.nbytes == stored + implicit + derived
+    assert artifact.nbytes == stored + 8 * n_interactions
 
 
 @pytest.fixture(scope="module")
@@ -321,3 +323,27 @@ def test_a_manifest_with_unknown_scoring_is_refused(knn: Fitted) -> None:
             knn.artifact.manifest,
             {k: v for k, v in knn.artifact.arrays.items() if k != "item_ids"},
         )
+
+
+COMPILED_KERNELS = (
+    kernels.gather_sparse_rows,
+    kernels.gather_dense_rows,
+    kernels.mask_rows,
+    kernels.top_k_rows,
+)
+
+
+def test_prepare_leaves_nothing_to_compile_or_build_for_requests(fit_model: FitModel) -> None:
+    fitted = fit_model("IALSRecommender")
+    artifact = ModelArtifact(fitted.artifact.manifest, fitted.artifact.arrays)
+
+    artifact.prepare()
+    compiled = {kernel: len(kernel.signatures) for kernel in COMPILED_KERNELS}
+    prepared_bytes = artifact.nbytes
+    artifact.recommend_users(fitted.interactions.user_ids[:3], 5)
+    artifact.recommend_users(["not a user"], 5)
+    artifact.popular_items(5, exclude_items=[fitted.interactions.item_ids[0]])
+
+    assert {kernel: len(kernel.signatures) for kernel in COMPILED_KERNELS} == compiled
+    assert artifact.nbytes == prepared_bytes
+    assert artifact.user_index(fitted.interactions.user_ids[0]) == 0

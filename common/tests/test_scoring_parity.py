@@ -120,11 +120,7 @@ def test_batch_scores_equal_single_user_scores(fitted: Fitted) -> None:
         )
 
 
-def test_a_single_user_scores_exactly_as_in_a_batch(
-    fitted: Fitted, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # One user, or a few, take a path without scipy's set-up; it adds the same
-    # products in the same order, so the scores are equal, not merely close.
+def test_a_single_user_scores_exactly_as_in_a_batch(fitted: Fitted) -> None:
     if fitted.artifact.manifest["scoring"]["kind"] == "factor":
         pytest.skip("a BLAS product's rounding may depend on the batch size")
     user_ids = fitted.interactions.user_ids[::40]
@@ -136,13 +132,42 @@ def test_a_single_user_scores_exactly_as_in_a_batch(
         for start in range(0, len(user_ids), 5)
         for recs in fitted.artifact.recommend_users(user_ids[start : start + 5], CUTOFF)
     ]
-    monkeypatch.setattr(scoring, "_GATHER_LIMIT", 0)
-    through_scipy = [fitted.artifact.recommend_users([u], CUTOFF)[0] for u in user_ids]
 
-    assert len(user_ids) > scoring._GATHER_ROWS
     assert singles == batch
     assert small_batches == batch
-    assert through_scipy == batch
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["sparse", "dense"])
+@pytest.mark.parametrize(
+    ("left_dtype", "right_dtype"),
+    [
+        (np.float64, np.float64),
+        (np.float64, np.float32),
+        (np.float32, np.float32),
+        (np.int32, np.float64),
+    ],
+)
+@pytest.mark.parametrize("unit_weights", [False, True])
+def test_gathered_rows_equal_scipys_product_bit_for_bit(
+    dense: bool, left_dtype: type, right_dtype: type, unit_weights: bool
+) -> None:
+    # The compiled gather adds the same products in the same order as scipy.
+    rng = np.random.default_rng(7)
+    left = sps.csr_array(sps.random(40, 300, density=0.2, format="csr", random_state=rng))
+    weights = np.ones(left.nnz) if unit_weights else rng.integers(1, 6, left.nnz) / 3
+    left.data = weights.astype(left_dtype)
+    right_dense = rng.random((300, 90)) * (rng.random((300, 90)) < 0.3)
+    right: scoring.Matrix = right_dense.astype(right_dtype)
+    if not dense:
+        right = sps.csr_array(right)
+    rows = np.array([5, 0, 5, 39, 17])
+
+    gathered = scoring._RowProduct(left, right, unit_weights=unit_weights).rows(rows)
+
+    product = left[rows] @ right
+    expected = product.toarray() if sps.issparse(product) else product
+    assert gathered.dtype == expected.dtype
+    assert np.array_equal(gathered, expected)
 
 
 def test_a_single_user_with_weighted_interactions_scores_exactly_as_in_a_batch(

@@ -1,13 +1,14 @@
 """Single-user requests that arrive together are scored together.
 
-Scoring one user costs mostly fixed overhead (numpy's per-call set-up, ranking), so
-scoring eight users at once costs far less than eight times one. Requests for the same
-model and options that reach this point in the same turn of the event loop join one
-``recommend_users`` call, made on the next turn. While requests come one at a time
-(no more than one reached this point in the last turn that saw any), the first of a
-turn is scored at once instead: with no company in sight, waiting a turn for it costs
-more than the scoring. Nothing waits on a timer: under load the batches form by
-themselves.
+Scoring one user costs a fixed overhead (arrays set up, id lookups, the result lists)
+besides the compiled loops, so several users cost less in one call than in one call
+each (on MovieLens 100K about 15 µs a user in a call of eight, 20 µs alone). Requests
+for the same model and options that reach this point in the same turn of the event
+loop join one ``recommend_users`` call, made on the next turn. While requests come one
+at a time (no more than one reached this point in the last turn that saw any), the
+first of a turn is scored at once instead: with no company in sight, waiting a turn
+for it costs more than the scoring. Nothing waits on a timer: under load the batches
+form by themselves.
 """
 
 from __future__ import annotations

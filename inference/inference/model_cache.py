@@ -164,9 +164,10 @@ class ModelCache:
 
     def _read(self, name: str) -> ModelArtifact:
         artifact = read_artifact(self._store.read(name), self._keys)
-        # Built here, in the loading thread: the first request would otherwise build
-        # it on the event loop, and the cache's byte count must include it.
-        artifact.index_users()
+        # Here, in the loading thread: the first request would otherwise build the
+        # user index and compile the scoring loops on the event loop, and the cache's
+        # byte count must include the index.
+        artifact.prepare()
         return artifact
 
     def _install(self, loaded: LoadedModel) -> None:

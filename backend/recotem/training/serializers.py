@@ -42,25 +42,8 @@ class TrainedModelSerializer(serializers.ModelSerializer[TrainedModel]):
 
     class Meta:
         model = TrainedModel
-        fields = [
-            "id",
-            "configuration",
-            "data_loc",
-            "project",
-            "status",
-            "error_message",
-            "version_tag",
-            "file",
-            "filesize",
-            "training_time",
-            "metrics_json",
-            "irspack_version",
-            "task_id",
-            "started_at",
-            "finished_at",
-            "ins_datetime",
-            "updated_at",
-        ]
+        # What a client sets when asking for training; the rest is the server's.
+        writable = ["configuration", "data_loc"]
         read_only_fields = [
             "status",
             "error_message",
@@ -75,6 +58,7 @@ class TrainedModelSerializer(serializers.ModelSerializer[TrainedModel]):
             "ins_datetime",
             "updated_at",
         ]
+        fields = ["id", *writable, "project", "file", *read_only_fields]
 
 
 class RecommendationSerializer(serializers.Serializer[dict[str, Any]]):

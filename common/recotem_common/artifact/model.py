@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from recotem_common.artifact import kernels
 from recotem_common.artifact.errors import ArtifactError, UnsupportedOperation
-from recotem_common.artifact.scoring import Scorer, build_scorer, csr_from, csr_positions
+from recotem_common.artifact.scoring import Scorer, build_scorer, csr_from
 
 Recommendations = list[tuple[str, float]]
 _NEG_INF = float("-inf")
@@ -105,6 +106,16 @@ class ModelArtifact:
             self._user_positions = positions
         return self._user_positions
 
+    def prepare(self) -> None:
+        """Get ready to serve: build the user dictionary (see :meth:`index_users`) and
+        score once, so that compiling the scoring loops for this model's array types,
+        or loading them from numba's cache, happens now rather than in a request."""
+        self.index_users()
+        if self.n_users:
+            self.recommend_users([str(self.user_ids[0])], 1)
+        if self.n_items:
+            self.popular_items(1)
+
     def item_index(self, item_id: str) -> int | None:
         index = int(_lookup(self.item_ids, self._item_order, [item_id])[0])
         return index if index >= 0 else None
@@ -129,7 +140,10 @@ class ModelArtifact:
             user = self.user_index(user_ids[0])
             if user is None:
                 return [None]
-            return [self._recommend_user(user, cutoff, exclude_seen, allow_items, exclude_items)]
+            rows = np.array([user])
+            return list(
+                self._recommend_rows(rows, cutoff, exclude_seen, allow_items, exclude_items)
+            )
         positions_of = self.index_users()
         indices = np.array(
             [positions_of.get(u, -1) if isinstance(u, str) else -1 for u in user_ids],
@@ -140,11 +154,9 @@ class ModelArtifact:
         block = max(1, _SCORE_BLOCK_ELEMENTS // max(self.n_items, 1))
         for start in range(0, len(known), block):
             positions = known[start : start + block]
-            users = indices[positions]
-            scores = self._scorer.score_users(users)
-            if exclude_seen:
-                self._mask_seen(scores, users)
-            ranked = self._rank(scores, cutoff, allow_items, exclude_items)
+            ranked = self._recommend_rows(
+                indices[positions], cutoff, exclude_seen, allow_items, exclude_items
+            )
             for position, recommendations in zip(positions.tolist(), ranked, strict=True):
                 results[position] = recommendations
         return results
@@ -209,28 +221,22 @@ class ModelArtifact:
         scores = np.array(self._popularity, dtype=np.float64)
         return self._rank_row(scores, cutoff, allow_items, exclude_items)
 
-    def _recommend_user(
+    def _recommend_rows(
         self,
-        user: int,
+        users: np.ndarray,
         cutoff: int,
         exclude_seen: bool,
         allow_items: Sequence[str] | None,
         exclude_items: Sequence[str] | None,
-    ) -> Recommendations:
-        scores = self._scorer.score_user(user)
+    ) -> list[Recommendations]:
+        scores = self._scorer.score_users(users)
         if exclude_seen:
-            indptr = self._seen.indptr
-            scores[self._seen.indices[indptr[user] : indptr[user + 1]]] = _NEG_INF
-        return self._rank_row(scores, cutoff, allow_items, exclude_items)
+            kernels.mask_rows(scores, self._seen.indptr, self._seen.indices, users)
+        return self._rank(scores, cutoff, allow_items, exclude_items)
 
     def _known_items(self, item_ids: Sequence[str]) -> np.ndarray:
         indices = _lookup(self.item_ids, self._item_order, item_ids)
         return np.unique(indices[indices >= 0])
-
-    def _mask_seen(self, scores: np.ndarray, users: np.ndarray) -> None:
-        positions, lengths = csr_positions(self._seen.indptr, users)
-        rows = np.arange(len(users)).repeat(lengths)
-        scores[rows, self._seen.indices[positions]] = _NEG_INF
 
     def _candidates(
         self,
@@ -254,12 +260,22 @@ class ModelArtifact:
         allow_items: Sequence[str] | None,
         exclude_items: Sequence[str] | None,
     ) -> list[Recommendations]:
+        """The best ``cutoff`` items of each row of ``scores``, best first; items
+        scored -inf (seen, excluded) or NaN are left out."""
         scores, columns = self._candidates(scores, allow_items, exclude_items)
-        top = _top_k(scores, cutoff)
-        values = scores[np.arange(len(scores))[:, np.newaxis], top].tolist()
-        ids = self.item_ids[top if columns is None else columns[top]].tolist()
+        n_rows, n_columns = scores.shape
+        k = min(cutoff, n_columns)
+        top_indices = np.zeros((n_rows, k), dtype=np.int64)
+        top_scores = np.empty((n_rows, k), dtype=scores.dtype)
+        if k:
+            counts = kernels.top_k_rows(scores, k, top_indices, top_scores).tolist()
+        else:
+            counts = [0] * n_rows
+        ids = self.item_ids[top_indices if columns is None else columns[top_indices]].tolist()
+        values = top_scores.tolist()
         return [
-            _scored(row_ids, row_values) for row_ids, row_values in zip(ids, values, strict=True)
+            list(zip(row_ids[:count], row_values[:count], strict=True))
+            for row_ids, row_values, count in zip(ids, values, counts, strict=True)
         ]
 
     def _rank_row(
@@ -269,16 +285,8 @@ class ModelArtifact:
         allow_items: Sequence[str] | None,
         exclude_items: Sequence[str] | None,
     ) -> Recommendations:
-        """:meth:`_rank` for one row of scores, without the 2-D bookkeeping."""
-        scores, columns = self._candidates(scores, allow_items, exclude_items)
-        top = _top_k_row(scores, cutoff)
-        ids = self.item_ids[top if columns is None else columns[top]].tolist()
-        return _scored(ids, scores[top].tolist())
-
-
-def _scored(ids: list[str], scores: list[float]) -> Recommendations:
-    # -inf marks items that must not be recommended (seen, excluded, unscored).
-    return [(item, score) for item, score in zip(ids, scores, strict=True) if score > _NEG_INF]
+        """:meth:`_rank` for one row of scores."""
+        return self._rank(scores[np.newaxis], cutoff, allow_items, exclude_items)[0]
 
 
 def _check_cutoff(cutoff: int) -> None:
@@ -298,36 +306,3 @@ def _lookup(ids: np.ndarray, order: np.ndarray, queries: Sequence[str]) -> np.nd
     candidates = order[np.minimum(positions, len(ids) - 1)].astype(np.int64)
     found = (ids[candidates] == wanted) & valid
     return np.where(found, candidates, -1)
-
-
-def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of each row's ``k`` highest scores, best first (NaN last)."""
-    n_rows, n_columns = scores.shape
-    k = min(k, n_columns)
-    keys = _sort_keys(scores)
-    if k < n_columns:
-        top = np.argpartition(keys, k - 1, axis=1)[:, :k]
-    else:
-        top = np.broadcast_to(np.arange(n_columns), (n_rows, n_columns))
-    rows = np.arange(n_rows)[:, np.newaxis]
-    order = np.argsort(keys[rows, top], axis=1, kind="stable")
-    return top[rows, order]
-
-
-def _top_k_row(scores: np.ndarray, k: int) -> np.ndarray:
-    """:func:`_top_k` of a single row: the same selection, in the same order."""
-    keys = _sort_keys(scores)
-    top = np.argpartition(keys, k - 1)[:k] if k < len(keys) else np.arange(len(keys))
-    return top[np.argsort(keys[top], kind="stable")]
-
-
-def _sort_keys(scores: np.ndarray) -> np.ndarray:
-    """Ascending sort keys for descending scores, NaN last.
-
-    Selecting the k smallest of the negated scores: numpy's introselect is an order of
-    magnitude slower when asked for the k largest of rows full of equal values, which
-    sparse models (KNN, P3, SLIM) produce.
-    """
-    keys = np.negative(scores)
-    keys[np.isnan(keys)] = np.inf
-    return keys

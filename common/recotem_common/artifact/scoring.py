@@ -20,15 +20,12 @@ from typing import Any, ClassVar, TypeAlias
 import numpy as np
 from scipy import sparse as sps
 
+from recotem_common.artifact import kernels
 from recotem_common.artifact.errors import ArtifactError
 from recotem_common.artifact.foldin import IALSFoldIn, NMFFoldIn, svd_fold_in
 
 # irspack adds this to every similarity denominator; a profile must match it.
 _SIMILARITY_EPSILON = 1e-6
-# About 40 MB of temporaries in ``_RowProduct``.
-_GATHER_LIMIT = 1 << 20
-# Up to this many rows ``_RowProduct`` beats scipy's product (measured on MovieLens).
-_GATHER_ROWS = 8
 
 Matrix: TypeAlias = sps.csr_array | np.ndarray
 
@@ -43,11 +40,6 @@ class Scorer:
         """A fresh, writable (len(users), n_items) array."""
         raise NotImplementedError
 
-    def score_user(self, user: int) -> np.ndarray:
-        """One user's row of :meth:`score_users`, equal to it bit for bit."""
-        row: np.ndarray = self.score_users(np.array([user]))[0]
-        return row
-
     def score_profile(self, items: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
@@ -61,29 +53,13 @@ def _dense(product: Any) -> np.ndarray:
     return np.array(product, copy=None)
 
 
-def csr_positions(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where the entries of ``rows`` sit in a CSR matrix's indices and data, row after
-    row, and how many each row has."""
-    starts = indptr[rows]
-    lengths = indptr[rows + 1] - starts
-    first_position = lengths.cumsum() - lengths
-    positions = np.arange(int(lengths.sum())) + (starts - first_position).repeat(lengths)
-    return positions, lengths
-
-
 class _RowProduct:
-    """``left[rows] @ right`` for one row or a few, as dense rows equal to scipy's
-    product bit for bit.
+    """``left[rows] @ right`` as dense rows, equal to scipy's product bit for bit.
 
     scipy's sparse indexing and product cost about a tenth of a millisecond of set-up
-    however small the operands, most of the time one user takes. Here the rows of
-    ``right`` that ``left[row]`` names are gathered and summed with ``bincount``: each
-    product is formed in scipy's result dtype and added in the order scipy's kernels
-    add it (row after row of ``right``, starting from zero). At this size each numpy
-    call costs more than its arithmetic, so what does not depend on the row is worked
-    out once: the dtype, where each row of ``right`` starts and how long it is (as
-    int64, sparing a type promotion per call); and weights that are all ones (implicit
-    feedback) are not multiplied by.
+    however small the operands, most of the time one user takes; the compiled gather
+    (see ``kernels``) does the same sums in one call. Weights that are all ones
+    (implicit feedback) are not multiplied by.
     """
 
     def __init__(self, left: sps.csr_array, right: Matrix, *, unit_weights: bool) -> None:
@@ -91,80 +67,29 @@ class _RowProduct:
         self.right = right
         self.dtype = np.result_type(left.dtype, right.dtype)
         self.unit_weights = unit_weights
-        self.right_starts: np.ndarray | None = None
-        self.right_lengths: np.ndarray | None = None
-        self.nbytes = 0
-        if not isinstance(right, np.ndarray):
-            indptr = right.indptr.astype(np.int64)
-            self.right_starts = indptr[:-1]
-            self.right_lengths = np.diff(indptr)
-            self.nbytes = indptr.nbytes + self.right_lengths.nbytes
+        # The products are formed in the result's dtype, as scipy forms them.
+        self.weights = left.data if left.data.dtype == self.dtype else left.data.astype(self.dtype)
+        self.nbytes = 0 if self.weights is left.data else self.weights.nbytes
 
-    def row(self, row: int) -> np.ndarray | None:
-        """The product for one row, or None when it would gather more than
-        ``_GATHER_LIMIT`` entries (scipy's kernel needs no such temporaries)."""
-        start, end = self.left.indptr[row], self.left.indptr[row + 1]
-        return self._gather(self.left.indices[start:end], self.left.data[start:end], None)
-
-    def rows(self, rows: np.ndarray) -> np.ndarray | None:
-        """The products for several rows, ``(len(rows), n)``; None as for :meth:`row`,
-        and for a dense ``right``."""
-        positions, per_row = csr_positions(self.left.indptr, rows)
-        flat = self._gather(self.left.indices[positions], self.left.data[positions], per_row)
-        return None if flat is None else flat.reshape(len(rows), self.right.shape[1])
-
-    def _gather(
-        self, middle: np.ndarray, weights: np.ndarray, per_row: np.ndarray | None
-    ) -> np.ndarray | None:
-        """Sum ``weights`` times the rows ``middle`` of ``right``; ``per_row`` says how
-        many of them belong to each output row, when there are several."""
-        right, dtype, n_columns = self.right, self.dtype, self.right.shape[1]
-        if weights.dtype != dtype:
-            weights = weights.astype(dtype)
-        if self.right_starts is None or self.right_lengths is None:
-            if per_row is not None or len(middle) * n_columns > _GATHER_LIMIT:
-                return None
-            products = right[middle] * weights[:, np.newaxis]
-            dense_sum: np.ndarray = np.add.reduce(products, axis=0, dtype=dtype, initial=0)
-            return dense_sum
-        assert isinstance(right, sps.csr_array)
-        lengths = self.right_lengths[middle]
-        ends = lengths.cumsum()
-        total = int(ends[-1]) if len(ends) else 0
-        if total > _GATHER_LIMIT:
-            return None
-        entries = np.arange(total) + (self.right_starts[middle] - ends + lengths).repeat(lengths)
-        values = right.data[entries]
-        if values.dtype != dtype:
-            values = values.astype(dtype)
-        if not self.unit_weights:
-            values = values * weights.repeat(lengths)
-        targets = right.indices[entries]
-        size = n_columns
-        if per_row is not None:
-            # Each output row gets its own stretch of bins.
-            size = len(per_row) * n_columns
-            targets = targets + (np.arange(len(per_row)) * n_columns).repeat(per_row).repeat(
-                lengths
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """The products for ``rows``, a fresh ``(len(rows), n)`` array."""
+        left, right = self.left, self.right
+        out = np.zeros((len(rows), right.shape[1]), dtype=self.dtype)
+        if isinstance(right, np.ndarray):
+            kernels.gather_dense_rows(left.indptr, left.indices, self.weights, right, rows, out)
+        else:
+            kernels.gather_sparse_rows(
+                left.indptr,
+                left.indices,
+                self.weights,
+                right.indptr,
+                right.indices,
+                right.data,
+                rows,
+                self.unit_weights,
+                out,
             )
-        if dtype == np.float64:
-            # The same sequential sums as np.add.at, several times faster; float64 only.
-            return np.bincount(targets, weights=values, minlength=size)
-        scores = np.zeros(size, dtype=dtype)
-        np.add.at(scores, targets, values)
-        return scores
-
-
-def _small_product(
-    products: _RowProduct, rows: np.ndarray, whole: Callable[[], np.ndarray]
-) -> np.ndarray:
-    """``products.rows(rows)`` for up to ``_GATHER_ROWS`` rows, else (or when it
-    declines) ``whole()``, scipy's product: past a few rows its kernel is faster."""
-    if len(rows) <= _GATHER_ROWS:
-        scores = products.rows(rows)
-        if scores is not None:
-            return scores
-    return whole()
+        return out
 
 
 class ItemSimilarityScorer(Scorer):
@@ -178,13 +103,7 @@ class ItemSimilarityScorer(Scorer):
         self.nbytes = self._products.nbytes
 
     def score_users(self, users: np.ndarray) -> np.ndarray:
-        return _small_product(
-            self._products, users, lambda: _dense(self.seen[users] @ self.similarity)
-        )
-
-    def score_user(self, user: int) -> np.ndarray:
-        row = self._products.row(user)
-        return super().score_user(user) if row is None else row
+        return self._products.rows(users)
 
     def score_profile(self, items: np.ndarray) -> np.ndarray:
         return _dense(self.similarity[items].sum(axis=0)).ravel()
@@ -221,13 +140,7 @@ class UserSimilarityScorer(Scorer):
         self.nbytes = self._products.nbytes
 
     def score_users(self, users: np.ndarray) -> np.ndarray:
-        return _small_product(
-            self._products, users, lambda: _dense(self.neighbours[users] @ self.seen)
-        )
-
-    def score_user(self, user: int) -> np.ndarray:
-        row = self._products.row(user)
-        return super().score_user(user) if row is None else row
+        return self._products.rows(users)
 
     def score_profile(self, items: np.ndarray) -> np.ndarray:
         profile = np.zeros(self.weighted.shape[1])

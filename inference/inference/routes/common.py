@@ -1,13 +1,53 @@
-"""Parameters shared by the routers."""
+"""Parameters and steps shared by the routers."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from typing import Annotated, Any
 
 from fastapi import Path
 
+from inference import recommend
+from inference.model_cache import LoadedModel
 from inference.parsing import MAX_ID
+from inference.responses import scored_items
+from inference.runtime import Runtime
+from inference.schemas import PredictRequest
+from inference.selectors import SlotRecord
 
 MODEL_ID = "A trained model's id."
 PROJECT_ID = "A project's id."
 ModelId = Annotated[int, Path(ge=1, le=MAX_ID, description=MODEL_ID)]
+
+
+async def recommend_recorded(
+    runtime: Runtime,
+    model: LoadedModel,
+    body: PredictRequest,
+    *,
+    slot: SlotRecord | None = None,
+) -> dict[str, Any]:
+    """One user's recommendations as the answer's fields, with the impression (and the
+    ``request_id`` conversions refer to) recorded."""
+    items, fallback = await recommend.for_user(
+        model, body, batcher=runtime.batcher, metrics=runtime.metrics
+    )
+    request_id = uuid.uuid4()
+    runtime.impressions.record(
+        request_id=request_id,
+        project_id=model.project_id,
+        slot_id=None if slot is None else slot.slot_id,
+        model_id=model.model_id,
+        user_id=body.user_id,
+        item_ids=[item for item, _ in items],
+    )
+    answer = {
+        "model_id": model.model_id,
+        "user_id": body.user_id,
+        "items": scored_items(items),
+        "request_id": request_id,
+        "fallback": fallback,
+    }
+    if slot is not None:
+        answer |= {"slot_id": slot.slot_id, "slot_name": slot.name}
+    return answer

@@ -6,14 +6,17 @@ These routes read their path id, key and body themselves (see ``inference.parsin
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
 from fastapi import APIRouter, Request
 
 from inference import recommend
 from inference.deps import PREDICT_KEY, runtime_of
-from inference.parsing import described, path_id, read_body
+from inference.model_cache import LoadedModel
+from inference.parsing import RequestRoute, described, path_id, read_body
 from inference.responses import JsonResponse, scored_items
-from inference.routes.common import MODEL_ID
+from inference.routes.common import MODEL_ID, recommend_recorded
+from inference.runtime import Runtime
 from inference.schemas import (
     BatchPredictRequest,
     BatchRecommendation,
@@ -23,8 +26,23 @@ from inference.schemas import (
     Recommendation,
 )
 
-router = APIRouter(prefix="/predict", tags=["predict"])
+router = APIRouter(prefix="/predict", tags=["predict"], route_class=RequestRoute)
 _MODEL_PATH = {"model_id": MODEL_ID}
+Body = TypeVar("Body", PredictRequest, BatchPredictRequest, ProfileRequest)
+
+
+async def _model_and_body(
+    request: Request, body_model: type[Body]
+) -> tuple[Runtime, LoadedModel, Body]:
+    """What every route here starts with: the key, the body (with its cutoff checked)
+    and the path's model, loaded and of the key's project."""
+    key = await PREDICT_KEY(request)
+    model_id = path_id(request, "model_id")
+    body = await read_body(request, body_model)
+    runtime = runtime_of(request)
+    recommend.check_cutoff(body.cutoff, runtime.settings)
+    model = await runtime.model(model_id=model_id, project_id=key.project_id)
+    return runtime, model, body
 
 
 @router.post(
@@ -34,33 +52,8 @@ _MODEL_PATH = {"model_id": MODEL_ID}
 )
 async def predict(request: Request) -> JsonResponse:
     """Top items for one user; unknown users get popular items unless told otherwise."""
-    key = await PREDICT_KEY(request)
-    model_id = path_id(request, "model_id")
-    body = await read_body(request, PredictRequest)
-    runtime = runtime_of(request)
-    recommend.check_cutoff(body.cutoff, runtime.settings)
-    model = await runtime.model(model_id=model_id, project_id=key.project_id)
-    items, fallback = await recommend.for_user(
-        model, body, batcher=runtime.batcher, metrics=runtime.metrics
-    )
-    request_id = uuid.uuid4()
-    runtime.impressions.record(
-        request_id=request_id,
-        project_id=model.project_id,
-        slot_id=None,
-        model_id=model_id,
-        user_id=body.user_id,
-        item_ids=[item for item, _ in items],
-    )
-    return JsonResponse(
-        {
-            "model_id": model_id,
-            "user_id": body.user_id,
-            "items": scored_items(items),
-            "request_id": request_id,
-            "fallback": fallback,
-        }
-    )
+    runtime, model, body = await _model_and_body(request, PredictRequest)
+    return JsonResponse(await recommend_recorded(runtime, model, body))
 
 
 @router.post(
@@ -70,17 +63,12 @@ async def predict(request: Request) -> JsonResponse:
 )
 async def predict_batch(request: Request) -> JsonResponse:
     """Top items for many users, scored together in one vectorised call."""
-    key = await PREDICT_KEY(request)
-    model_id = path_id(request, "model_id")
-    body = await read_body(request, BatchPredictRequest)
-    runtime = runtime_of(request)
-    recommend.check_cutoff(body.cutoff, runtime.settings)
+    runtime, model, body = await _model_and_body(request, BatchPredictRequest)
     recommend.check_batch_size(len(body.user_ids), runtime.settings)
-    model = await runtime.model(model_id=model_id, project_id=key.project_id)
     results = recommend.for_users(model, body, metrics=runtime.metrics)
     return JsonResponse(
         {
-            "model_id": model_id,
+            "model_id": model.model_id,
             "results": [
                 {"user_id": user_id, "items": scored_items(items), "fallback": fallback}
                 for user_id, items, fallback in results
@@ -97,16 +85,11 @@ async def predict_batch(request: Request) -> JsonResponse:
 )
 async def predict_profile(request: Request) -> JsonResponse:
     """Top items for a user the model does not know, from items they interacted with."""
-    key = await PREDICT_KEY(request)
-    model_id = path_id(request, "model_id")
-    body = await read_body(request, ProfileRequest)
-    runtime = runtime_of(request)
-    recommend.check_cutoff(body.cutoff, runtime.settings)
-    model = await runtime.model(model_id=model_id, project_id=key.project_id)
+    runtime, model, body = await _model_and_body(request, ProfileRequest)
     items, fallback = recommend.for_profile(model, body, metrics=runtime.metrics)
     return JsonResponse(
         {
-            "model_id": model_id,
+            "model_id": model.model_id,
             "items": scored_items(items),
             "request_id": uuid.uuid4(),
             "fallback": fallback,

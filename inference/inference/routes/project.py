@@ -5,19 +5,19 @@ This route reads its path id, key and body itself (see ``inference.parsing``).
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Request
 
 from inference import recommend
 from inference.deps import PREDICT_KEY, runtime_of
 from inference.errors import NotFound
-from inference.parsing import described, path_id, read_body
-from inference.responses import JsonResponse, scored_items
-from inference.routes.common import PROJECT_ID
+from inference.parsing import RequestRoute, described, path_id, read_body
+from inference.responses import JsonResponse
+from inference.routes.common import PROJECT_ID, recommend_recorded
 from inference.schemas import PredictRequest, ProjectRecommendation
 
-router = APIRouter(prefix="/predict/project", tags=["predict"])
+router = APIRouter(
+    prefix="/predict/project", tags=["predict"], route_class=RequestRoute
+)
 
 
 @router.post(
@@ -39,26 +39,4 @@ async def predict_for_project(request: Request) -> JsonResponse:
     table = await runtime.router.table(project_id)
     slot = table.choose(body.user_id)
     model = await runtime.model(model_id=slot.model_id, project_id=project_id)
-    items, fallback = await recommend.for_user(
-        model, body, batcher=runtime.batcher, metrics=runtime.metrics
-    )
-    request_id = uuid.uuid4()
-    runtime.impressions.record(
-        request_id=request_id,
-        project_id=project_id,
-        slot_id=slot.slot_id,
-        model_id=model.model_id,
-        user_id=body.user_id,
-        item_ids=[item for item, _ in items],
-    )
-    return JsonResponse(
-        {
-            "model_id": model.model_id,
-            "user_id": body.user_id,
-            "items": scored_items(items),
-            "request_id": request_id,
-            "fallback": fallback,
-            "slot_id": slot.slot_id,
-            "slot_name": slot.name,
-        }
-    )
+    return JsonResponse(await recommend_recorded(runtime, model, body, slot=slot))
