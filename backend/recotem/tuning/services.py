@@ -108,15 +108,18 @@ def tuning_job_record_trial(
     *, job_id: int, score: float | None, algorithm: str
 ) -> ParameterTuningJob:
     """Count a finished trial and keep the best score; safe with parallel workers
-    because both updates are single conditional UPDATE statements."""
+    because both updates are single conditional UPDATE statements. The row stays
+    locked until the job is read back, so each trial reports its own count and
+    progress never skips a number when two workers finish at once."""
     now = timezone.now()
-    jobs = ParameterTuningJob.objects.filter(pk=job_id)
-    jobs.update(n_trials_finished=F("n_trials_finished") + 1, heartbeat_at=now)
-    if score is not None:
-        jobs.filter(Q(best_score__isnull=True) | Q(best_score__lt=score)).update(
-            best_score=score, best_algorithm=algorithm
-        )
-    return ParameterTuningJob.objects.select_related("data").get(pk=job_id)
+    with transaction.atomic():
+        jobs = ParameterTuningJob.objects.filter(pk=job_id)
+        jobs.update(n_trials_finished=F("n_trials_finished") + 1, heartbeat_at=now)
+        if score is not None:
+            jobs.filter(Q(best_score__isnull=True) | Q(best_score__lt=score)).update(
+                best_score=score, best_algorithm=algorithm
+            )
+        return ParameterTuningJob.objects.select_related("data").get(pk=job_id)
 
 
 def tuning_job_claim_trial(*, job_id: int) -> bool:

@@ -174,6 +174,32 @@ def test_a_failed_worker_does_not_discard_the_other_workers_trials(make_job: Any
     assert [t["worker"] for t in selectors.tuning_job_trials(job=job)] == [0, 0]
 
 
+def test_parallel_workers_each_report_their_own_trial_count(make_job: Any) -> None:
+    if connection.vendor == "sqlite":
+        pytest.skip("the in-memory SQLite test database refuses a second writer outright")
+    job = make_job(n_trials=40)
+    counts: list[int] = []
+
+    def record(n: int) -> None:
+        try:
+            for _ in range(n):
+                counts.append(
+                    services.tuning_job_record_trial(
+                        job_id=job.pk, score=None, algorithm="TopPop"
+                    ).n_trials_finished
+                )
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=record, args=(20,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert sorted(counts) == list(range(1, 41))
+
+
 def test_configurations_over_the_memory_budget_are_skipped(make_job: Any) -> None:
     job = make_job(n_trials=1, tried_algorithms_json=["DenseSLIM"], memory_budget=10)
 
