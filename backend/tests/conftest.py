@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from recotem_common.events import CHANNEL, ModelEvent, decode_event
 from tests.factories import ProjectFactory, UserFactory
 
 ML100K_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "ml-100k"
@@ -83,24 +83,25 @@ def project(user: Any) -> Any:
 
 
 @pytest.fixture
-def model_events() -> Iterator[Callable[..., list[dict[str, Any]]]]:
+def model_events() -> Iterator[Callable[..., list[ModelEvent | None]]]:
     """Subscribe to the model-event channel (Redis db3) now; the returned function
-    collects what was published, waiting up to ``timeout`` seconds for the first one."""
+    collects what was published, read as the inference service reads it, waiting up
+    to ``timeout`` seconds for the first one."""
     connection = redis.Redis.from_url(django_settings.MODEL_EVENTS_REDIS_URL)
     pubsub = connection.pubsub()
-    pubsub.subscribe(django_settings.MODEL_EVENTS_CHANNEL)
+    pubsub.subscribe(CHANNEL)
     # Wait for the confirmation so nothing published afterwards can be missed.
     confirmation = pubsub.get_message(timeout=5)
     assert confirmation is not None
     assert confirmation["type"] == "subscribe"
 
-    def received(timeout: float = 2.0) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
+    def received(timeout: float = 2.0) -> list[ModelEvent | None]:
+        events: list[ModelEvent | None] = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             message = pubsub.get_message(timeout=0.2)
             if message and message["type"] == "message":
-                events.append(json.loads(message["data"]))
+                events.append(decode_event(message["data"]))
             elif events:
                 break
         return events

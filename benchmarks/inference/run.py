@@ -50,13 +50,14 @@ from passlib.hash import django_pbkdf2_sha256
 from sqlalchemy import create_engine
 
 from recotem_common.embedded_redis import start_embedded_redis
+from recotem_common.events import CHANNEL, ModelTrained, encode_event
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parents[1]
 DOCS = REPO_DIR / "docs" / "benchmarks.md"
 sys.path.insert(0, str(REPO_DIR / "inference"))
 
-from inference.config import MODEL_EVENTS_CHANNEL, Settings  # noqa: E402
+from inference.config import Settings  # noqa: E402
 from tests.factories import Seeder  # noqa: E402
 from tests.support import migrate_backend_schema, write_ml100k_models  # noqa: E402
 
@@ -232,9 +233,9 @@ async def _hot_swaps(
             world.seeder.update(
                 "deployments_deploymentslot", world.slot_id, trained_model_id=model_id
             )
-            event = {"event": "model_trained", "model_id": model_id}
+            event = ModelTrained(model_id=model_id, project_id=world.project_id)
             started = time.perf_counter()
-            publisher.publish(MODEL_EVENTS_CHANNEL, json.dumps(event))
+            publisher.publish(CHANNEL, encode_event(event))
             while time.perf_counter() - started < 10:
                 async with session.post(
                     f"{base}/predict/project/{world.project_id}", json={"user_id": "1"}

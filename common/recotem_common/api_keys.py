@@ -1,5 +1,5 @@
 """Recotem API keys, shared by the issuer (backend) and the verifier (inference): their
-shape and when a key may be used.
+shape, when a key may be used, and what its scopes allow.
 
 A key is ``rctm_`` followed by 48 URL-safe random characters. The first
 ``LOOKUP_PREFIX_LENGTH`` characters of the random part are stored in clear as an index,
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 
 KEY_PREFIX = "rctm_"
@@ -20,6 +21,9 @@ SCOPE_READ = "read"
 SCOPE_WRITE = "write"
 SCOPE_PREDICT = "predict"
 ALL_SCOPES = (SCOPE_READ, SCOPE_WRITE, SCOPE_PREDICT)
+# A key that may write may also read what it writes. Nothing else implies anything: a
+# predict key serves recommendations but cannot read a project's data.
+IMPLIED_SCOPES: dict[str, frozenset[str]] = {SCOPE_WRITE: frozenset({SCOPE_READ})}
 
 
 def generate_api_key() -> str:
@@ -58,3 +62,21 @@ def api_key_refusal(
     if not owner_is_active:
         return "The owner of this API key has been deactivated."
     return None
+
+
+def granted_scopes(scopes: Iterable[str]) -> frozenset[str]:
+    """What a key with these stored scopes may do: the scopes and those they imply."""
+    stored = frozenset(scopes)
+    return stored.union(*(IMPLIED_SCOPES.get(scope, frozenset()) for scope in stored))
+
+
+def scope_refusal(scopes: Iterable[str], *accepted: str) -> str | None:
+    """Why a key with ``scopes`` may not act where any one of ``accepted`` suffices,
+    or None when it may."""
+    if granted_scopes(scopes).intersection(accepted):
+        return None
+    names = " or ".join(repr(scope) for scope in accepted)
+    return (
+        f"This API key lacks the {names} scope needed here; "
+        "create a key with that scope for this project."
+    )

@@ -1,4 +1,4 @@
-"""When an API key may be used, as both services decide it."""
+"""When an API key may be used and what its scopes allow, as both services decide it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from recotem_common.api_keys import api_key_refusal
+from recotem_common.api_keys import ALL_SCOPES, api_key_refusal, granted_scopes, scope_refusal
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 USABLE: dict[str, Any] = {
@@ -42,3 +42,37 @@ def test_each_refusal_is_named(change: dict[str, Any], reason: str) -> None:
 
     assert refusal is not None
     assert reason in refusal
+
+
+@pytest.mark.parametrize(
+    ("stored", "needed", "allowed"),
+    [
+        (["read"], "read", True),
+        (["read"], "write", False),
+        (["read"], "predict", False),
+        (["write"], "write", True),
+        (["write"], "read", True),
+        (["write"], "predict", False),
+        (["predict"], "predict", True),
+        (["predict"], "read", False),
+        (["predict"], "write", False),
+        ([], "read", False),
+    ],
+)
+def test_write_implies_read_and_nothing_else_implies_anything(
+    stored: list[str], needed: str, allowed: bool
+) -> None:
+    assert (scope_refusal(stored, needed) is None) is allowed
+
+
+def test_a_place_may_accept_any_of_several_scopes() -> None:
+    assert scope_refusal(["predict"], "predict", "read") is None
+    assert scope_refusal(["write"], "predict", "read") is None
+
+    refusal = scope_refusal(["write"], "predict")
+    assert refusal is not None
+    assert "'predict' scope" in refusal
+
+
+def test_every_stored_scope_is_known() -> None:
+    assert granted_scopes(ALL_SCOPES) == frozenset(ALL_SCOPES)

@@ -25,7 +25,7 @@ from inference import selectors
 from inference.errors import AuthenticationFailed, NotAuthenticated, PermissionDenied
 from inference.selectors import KeyState
 from inference.singleflight import SingleFlight
-from recotem_common.api_keys import key_digest, lookup_prefix
+from recotem_common.api_keys import key_digest, lookup_prefix, scope_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -156,10 +156,9 @@ class ApiKeyVerifier:
         return state
 
 
-def require_scope(state: KeyState, *scopes: str) -> None:
-    if not state.scopes.intersection(scopes):
-        names = " or ".join(repr(scope) for scope in scopes)
-        raise PermissionDenied(
-            f"This API key lacks the {names} scope needed here; "
-            "create a key with that scope for this project."
-        )
+def require_scope(state: KeyState, *accepted: str) -> None:
+    """A 403 unless the key's scopes grant one of ``accepted`` (the rule both services
+    share, ``scope_refusal``)."""
+    refusal = scope_refusal(state.scopes, *accepted)
+    if refusal is not None:
+        raise PermissionDenied(refusal)

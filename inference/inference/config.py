@@ -14,11 +14,9 @@ from limits import parse_many
 from pydantic import ByteSize, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from recotem_common.paths import DEFAULT_DATA_DIR, media_root, sqlite_path
 from recotem_common.redis_urls import MODEL_EVENTS_DB, redis_url_for_db
 from recotem_common.secrets import check_secret_key
-
-REPO_DIR = Path(__file__).resolve().parents[2]
-MODEL_EVENTS_CHANNEL = "recotem:model_events"
 
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "psql"}
 
@@ -29,7 +27,7 @@ def sqlalchemy_url(database_url: str, data_dir: Path) -> str:
     An empty value means the backend's embedded SQLite file under the data directory.
     """
     if not database_url:
-        return f"sqlite+aiosqlite:///{data_dir / 'recotem.sqlite3'}"
+        return f"sqlite+aiosqlite:///{sqlite_path(data_dir)}"
     scheme, separator, rest = database_url.partition("://")
     base_scheme = scheme.split("+", 1)[0].lower()
     if separator and base_scheme in _POSTGRES_SCHEMES:
@@ -60,7 +58,7 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(
-        default=REPO_DIR / "data", validation_alias="RECOTEM_DATA_DIR"
+        default=DEFAULT_DATA_DIR, validation_alias="RECOTEM_DATA_DIR"
     )
     database_url: str = Field(default="", validation_alias="DATABASE_URL", repr=False)
 
@@ -158,6 +156,11 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         return _split_commas(value)
 
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _default_when_empty(cls, value: object) -> object:
+        return value or DEFAULT_DATA_DIR
+
     @field_validator("storage_type", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
@@ -189,7 +192,7 @@ class Settings(BaseSettings):
 
     @property
     def media_path(self) -> Path:
-        return Path(self.media_root) if self.media_root else self.data_dir / "media"
+        return Path(self.media_root) if self.media_root else media_root(self.data_dir)
 
     @property
     def events_redis_url(self) -> str:

@@ -1,4 +1,4 @@
-"""The listener on ``recotem:model_events`` (Redis db3).
+"""The listener for the backend's model events (``recotem_common.events``, Redis db3).
 
 It survives Redis restarts: on any connection error it reconnects with a capped
 exponential backoff, and after a reconnect it calls ``on_reconnect`` so the caller can
@@ -8,7 +8,6 @@ re-read whatever events it may have missed meanwhile.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,6 +17,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from recotem_common.events import CHANNEL, MalformedEvent, ModelEvent, decode_event
+
 logger = logging.getLogger(__name__)
 
 BACKOFF_START_SECONDS = 0.1
@@ -25,7 +26,7 @@ BACKOFF_MAX_SECONDS = 2.0
 # Without traffic a dead connection is noticed by this read timeout at the latest.
 POLL_SECONDS = 1.0
 
-EventHandler = Callable[[dict[str, Any]], Awaitable[None]]
+EventHandler = Callable[[ModelEvent], Awaitable[None]]
 
 
 class ModelEventListener:
@@ -33,12 +34,10 @@ class ModelEventListener:
         self,
         *,
         redis_url: str,
-        channel: str,
         on_event: EventHandler,
         on_reconnect: Callable[[], Awaitable[None]],
     ) -> None:
         self._redis_url = redis_url
-        self._channel = channel
         self._on_event = on_event
         self._on_reconnect = on_reconnect
         self.connected = asyncio.Event()
@@ -69,11 +68,11 @@ class ModelEventListener:
         )
         try:
             async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
-                await pubsub.subscribe(self._channel)
+                await pubsub.subscribe(CHANNEL)
                 reconnected = self._subscribed_before
                 self._subscribed_before = True
                 self.connected.set()
-                logger.info("Listening for model events on %s", self._channel)
+                logger.info("Listening for model events on %s", CHANNEL)
                 if reconnected:
                     self._spawn(self._on_reconnect())
                 while True:
@@ -85,12 +84,12 @@ class ModelEventListener:
 
     def _dispatch(self, data: Any) -> None:
         try:
-            event = json.loads(data)
-        except (TypeError, ValueError):
-            logger.warning("Ignoring a model event that is not JSON: %r", data)
+            event = decode_event(data)
+        except MalformedEvent as exc:
+            logger.warning("Ignoring a malformed model event: %s", exc)
             return
-        if not isinstance(event, dict):
-            logger.warning("Ignoring a model event that is not an object: %r", event)
+        if event is None:
+            logger.debug("Ignoring a model event of an unknown kind: %r", data)
             return
         # Each event runs on its own, so a slow model load never delays a revocation.
         self._spawn(self._on_event(event))

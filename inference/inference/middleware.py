@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inference.errors import handle_error
-from inference.log import correlation_id
 from inference.metrics import Metrics
 from recotem_common.correlation import CORRELATION_HEADER, new_correlation_id
+from recotem_common.logs import correlation_id
 
 access_logger = logging.getLogger("inference.access")
 _HEADER_NAME = CORRELATION_HEADER.lower().encode()

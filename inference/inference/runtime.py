@@ -6,14 +6,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 import redis.asyncio as aioredis
 
 from inference import selectors
 from inference.auth import ApiKeyVerifier
 from inference.batching import ScoringBatcher
-from inference.config import MODEL_EVENTS_CHANNEL, Settings
+from inference.config import Settings
 from inference.db import create_engine, create_sessionmaker
 from inference.errors import NotFound, ServiceUnavailable
 from inference.events import ModelEventListener
@@ -25,20 +24,11 @@ from inference.routing import SlotRouter
 from inference.selectors import ModelRecord, SlotRecord
 from inference.storage import create_store
 from recotem_common.artifact import signing_keys
+from recotem_common.events import ApiKeyRevoked, ModelEvent, ModelTrained, SlotsChanged
 
 logger = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT_SECONDS = 1.0
-
-
-def _event_id(event: dict[str, Any], name: str) -> int | None:
-    value = event.get(name)
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
 
 
 class Runtime:
@@ -84,7 +74,6 @@ class Runtime:
         )
         self.listener = ModelEventListener(
             redis_url=settings.events_redis_url,
-            channel=MODEL_EVENTS_CHANNEL,
             on_event=self.handle_event,
             on_reconnect=self.catch_up,
         )
@@ -131,22 +120,14 @@ class Runtime:
             )
         return loaded
 
-    async def handle_event(self, event: dict[str, Any]) -> None:
-        kind = event.get("event")
-        if kind == "api_key_revoked":
-            api_key_id = _event_id(event, "api_key_id")
-            if api_key_id is not None:
+    async def handle_event(self, event: ModelEvent) -> None:
+        match event:
+            case ApiKeyRevoked(api_key_id=api_key_id):
                 self.verifier.forget(api_key_id)
-        elif kind == "slots_changed":
-            project_id = _event_id(event, "project_id")
-            if project_id is not None:
+            case SlotsChanged(project_id=project_id):
                 await self.router.refresh(project_id)
-        elif kind == "model_trained":
-            model_id = _event_id(event, "model_id")
-            if model_id is not None:
+            case ModelTrained(model_id=model_id):
                 await self._model_trained(model_id)
-        else:
-            logger.debug("Ignoring model event %r", kind)
 
     async def catch_up(self) -> None:
         """After the event stream was down: re-read what its events would have told."""

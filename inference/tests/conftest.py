@@ -9,7 +9,6 @@ Redis comes from ``recotem_common.pytest_plugin`` (a private server unless
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -28,10 +27,11 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 
-from inference.config import MODEL_EVENTS_CHANNEL, Settings, sqlalchemy_url
+from inference.config import Settings, sqlalchemy_url
 from inference.main import create_app
 from inference.runtime import Runtime
 from recotem_common.artifact import ModelArtifact
+from recotem_common.events import CHANNEL, ModelEvent, encode_event
 from tests.factories import Seeder
 from tests.support import (
     SetupFailed,
@@ -234,8 +234,9 @@ def wait_for(condition: Callable[[], object], *, timeout: float = 2.0) -> float:
     return time.monotonic() - started
 
 
-def publish(event: dict[str, Any], *, redis_url: str | None = None) -> None:
-    publish_raw(json.dumps(event), redis_url=redis_url)
+def publish(event: ModelEvent, *, redis_url: str | None = None) -> None:
+    """Publish as the backend does."""
+    publish_raw(encode_event(event), redis_url=redis_url)
 
 
 def publish_raw(message: str, *, redis_url: str | None = None) -> None:
@@ -243,7 +244,7 @@ def publish_raw(message: str, *, redis_url: str | None = None) -> None:
         secret_key=SECRET_KEY, redis_url=redis_url or os.environ["REDIS_URL"]
     )
     with redis.Redis.from_url(settings.events_redis_url) as connection:
-        connection.publish(MODEL_EVENTS_CHANNEL, message)
+        connection.publish(CHANNEL, message)
 
 
 def headers(key: str) -> dict[str, str]:

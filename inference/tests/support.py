@@ -28,40 +28,69 @@ BACKEND_DIR = REPO_DIR / "backend"
 BACKEND_PYTHON = Path(
     os.environ.get("RECOTEM_BACKEND_PYTHON", BACKEND_DIR / ".venv/bin/python")
 )
-MIGRATE_TIMEOUT_SECONDS = 300
+BACKEND_TIMEOUT_SECONDS = 300
 
 
 class SetupFailed(RuntimeError):
     pass
 
 
-def migrate_backend_schema(*, django_url: str, data_dir: Path, secret_key: str) -> None:
-    """Create the tables with the backend's own migrations (the schema's owner)."""
+def run_backend(
+    arguments: list[str],
+    *,
+    django_url: str,
+    data_dir: Path | None,
+    secret_key: str,
+    environ: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run the backend's Python, set up for the database at ``django_url`` (the
+    embedded SQLite file in ``data_dir``, or the default data directory, when empty),
+    with the backend's apps importable; ``SetupFailed`` names what went wrong."""
     if not BACKEND_PYTHON.exists():
         raise SetupFailed(
-            f"The backend's Python ({BACKEND_PYTHON}) is needed to create the schema: "
+            f"The backend's Python ({BACKEND_PYTHON}) is needed here: "
             "run `uv sync` in backend/ or set RECOTEM_BACKEND_PYTHON."
         )
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(RECOTEM_DATA_DIR=str(data_dir), SECRET_KEY=secret_key, DEBUG="false")
+    moved = ("DATABASE_URL", "RECOTEM_DATA_DIR", "MEDIA_ROOT")
+    env = {k: v for k, v in (environ or os.environ).items() if k not in moved}
+    env.update(
+        SECRET_KEY=secret_key,
+        DEBUG="false",
+        DJANGO_SETTINGS_MODULE="recotem.settings",
+        PYTHONPATH=str(BACKEND_DIR / "recotem"),
+    )
+    if data_dir is not None:
+        env["RECOTEM_DATA_DIR"] = str(data_dir)
     if django_url:
         env["DATABASE_URL"] = django_url
     result = subprocess.run(
+        [str(BACKEND_PYTHON), *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BACKEND_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SetupFailed(
+            f"The backend's {' '.join(arguments)} failed:\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+def migrate_backend_schema(*, django_url: str, data_dir: Path, secret_key: str) -> None:
+    """Create the tables with the backend's own migrations (the schema's owner)."""
+    run_backend(
         [
-            str(BACKEND_PYTHON),
             str(BACKEND_DIR / "recotem/manage.py"),
             "migrate",
             "--noinput",
             "--skip-checks",
         ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=MIGRATE_TIMEOUT_SECONDS,
-        check=False,
+        django_url=django_url,
+        data_dir=data_dir,
+        secret_key=secret_key,
     )
-    if result.returncode != 0:
-        raise SetupFailed(f"The backend's migrations failed:\n{result.stderr[-4000:]}")
 
 
 def ml100k_interactions() -> tuple[sps.csr_matrix, list[str], list[str]]:

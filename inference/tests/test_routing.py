@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from inference.errors import ServiceUnavailable
 from inference.routing import RoutingTable, sticky_point
 from inference.selectors import SlotRecord
+from recotem_common.events import SlotsChanged
 from tests.conftest import Artifacts, World, headers, publish, wait_for
 from tests.factories import Seeder
 
@@ -182,7 +183,7 @@ def test_slot_changes_apply_as_soon_as_the_event_arrives(
 
     seeder.update("deployments_deploymentslot", old, weight=0)
     seeder.update("deployments_deploymentslot", new, weight=100)
-    publish({"event": "slots_changed", "project_id": project})
+    publish(SlotsChanged(project_id=project))
 
     wait_for(lambda: _route(client, project, key, "u1")["slot_id"] == new, timeout=2.0)
     assert {_route(client, project, key, f"u{n}")["slot_id"] for n in range(20)} == {

@@ -6,13 +6,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from accounts.models import ApiKey
-from recotem_common.api_keys import SCOPE_READ, SCOPE_WRITE
-
-
-def _granted(api_key: ApiKey, scope: str) -> bool:
-    # A key allowed to write may also read what it writes.
-    scopes = set(api_key.scopes)
-    return scope in scopes or (scope == SCOPE_READ and SCOPE_WRITE in scopes)
+from recotem_common.api_keys import SCOPE_READ, SCOPE_WRITE, scope_refusal
 
 
 class ApiKeyScopePermission(BasePermission):
@@ -20,15 +14,16 @@ class ApiKeyScopePermission(BasePermission):
 
     A view states what a key needs with ``api_key_scope`` (a scope, or a mapping of
     action name to scope); by default reads need ``read`` and writes need ``write``.
+    What a key's scopes grant is the rule both services share (``scope_refusal``).
     """
 
     def has_permission(self, request: Request, view: Any) -> bool:
         api_key = request.auth
         if not isinstance(api_key, ApiKey):
             return True
-        scope = self._required_scope(request, view)
-        if not _granted(api_key, scope):
-            self.message = f"This API key lacks the '{scope}' scope needed here."
+        refusal = scope_refusal(api_key.scopes, self._required_scope(request, view))
+        if refusal is not None:
+            self.message = refusal
             return False
         return True
 

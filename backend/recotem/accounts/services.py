@@ -23,9 +23,9 @@ from core.events import publish_model_event_on_commit
 from projects.models import Project
 from recotem_common import errors as codes
 from recotem_common.api_keys import ALL_SCOPES, generate_api_key, lookup_prefix
+from recotem_common.events import ApiKeyRevoked
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-API_KEY_REVOKED_EVENT = "api_key_revoked"
 GENERATED_PASSWORD_BYTES = 18
 
 USER_EDITABLE_FIELDS = frozenset({"username", "email", "first_name", "last_name", "is_staff"})
@@ -50,12 +50,8 @@ def api_key_scopes_validate(scopes: Sequence[str]) -> list[str]:
     return [scope for scope in ALL_SCOPES if scope in scopes]
 
 
-def _api_key_revoked_event(api_key: ApiKey) -> dict[str, Any]:
-    return {
-        "event": API_KEY_REVOKED_EVENT,
-        "api_key_id": api_key.pk,
-        "key_prefix": api_key.key_prefix,
-    }
+def _api_key_revoked_event(api_key: ApiKey) -> ApiKeyRevoked:
+    return ApiKeyRevoked(api_key_id=api_key.pk, key_prefix=api_key.key_prefix)
 
 
 @transaction.atomic

@@ -1,21 +1,21 @@
-"""Model events: the backend tells the inference service what changed.
+"""Publishing model events (``recotem_common.events``) to the inference service.
 
-Events are JSON objects published on ``settings.MODEL_EVENTS_CHANNEL`` in the Redis
-database for model events (db3). They are notifications, not the source of truth: the
-inference service re-reads the database when it gets one, so an event that is lost only
-delays a change until its caches expire.
+Events are notifications, not the source of truth: the inference service re-reads the
+database when it gets one, so an event that is lost only delays a change until its
+caches expire. A Redis failure is therefore logged, never raised into the work that
+changed something.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
-from typing import Any
 
 import redis
 from django.conf import settings
 from django.db import transaction
+
+from recotem_common.events import CHANNEL, ModelEvent, encode_event
 
 logger = logging.getLogger(__name__)
 
@@ -32,16 +32,15 @@ def _client(url: str) -> redis.Redis:
     )
 
 
-def publish_model_event(payload: dict[str, Any]) -> None:
-    """Publish one event now; a Redis failure is logged, never raised."""
-    message = json.dumps(payload, default=str)
+def publish_model_event(event: ModelEvent) -> None:
+    """Publish one event now."""
     try:
-        _client(settings.MODEL_EVENTS_REDIS_URL).publish(settings.MODEL_EVENTS_CHANNEL, message)
+        _client(settings.MODEL_EVENTS_REDIS_URL).publish(CHANNEL, encode_event(event))
     except redis.RedisError:
-        logger.exception("Could not publish model event %s", payload.get("event"))
+        logger.exception("Could not publish model event %s", event)
 
 
-def publish_model_event_on_commit(payload: dict[str, Any]) -> None:
+def publish_model_event_on_commit(event: ModelEvent) -> None:
     """Publish once the current transaction commits, so listeners never see a
     change that is rolled back or not yet visible to their own queries."""
-    transaction.on_commit(lambda: publish_model_event(payload), robust=True)
+    transaction.on_commit(lambda: publish_model_event(event), robust=True)

@@ -4,7 +4,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from core.logging import CORRELATION_HEADER, correlation_id, new_correlation_id
+from recotem_common.correlation import CORRELATION_HEADER, new_correlation_id
+from recotem_common.logs import correlation_id
 
 
 class CorrelationIdMiddleware:

@@ -12,6 +12,7 @@ from core.events import publish_model_event_on_commit
 from deployments.models import ABTest, ConversionEvent, DeploymentSlot, Impression
 from deployments.selectors import ab_test_results
 from projects.models import Project
+from recotem_common.events import SlotsChanged
 from training.models import TrainedModel
 from tuning.models import JobStatus
 
@@ -19,7 +20,7 @@ MAX_CONVERSION_BATCH = 1000
 
 
 def _announce_slots_changed(project_id: int) -> None:
-    publish_model_event_on_commit({"event": "slots_changed", "project_id": project_id})
+    publish_model_event_on_commit(SlotsChanged(project_id=project_id))
 
 
 def _check_servable(*, project: Project, trained_model: TrainedModel) -> None:

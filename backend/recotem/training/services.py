@@ -25,6 +25,7 @@ from projects.ingestion import load_interactions
 from projects.models import Project, TrainingData, ValidationStatus
 from realtime.services import model_status_send, task_log_append
 from recotem_common.artifact import export_recommender, resign_artifact, write_artifact
+from recotem_common.events import ModelTrained
 from training.algorithms import (
     Algorithm,
     InvalidParametersError,
@@ -41,7 +42,6 @@ from tuning.splitting import SplitError, SplitSpec, compute_split
 
 logger = logging.getLogger(__name__)
 
-MODEL_TRAINED_EVENT = "model_trained"
 HOLDOUT_CUTOFFS = (10, 20)
 HOLDOUT_METRICS = ("ndcg", "map", "recall", "hit", "precision")
 # A quick, reproducible holdout for models trained outside a tuning job.
@@ -269,11 +269,7 @@ def trained_model_train(
     )
     model_status_publish(model)
     publish_model_event_on_commit(
-        {
-            "event": MODEL_TRAINED_EVENT,
-            "model_id": model.pk,
-            "project_id": model.configuration.project_id,
-        }
+        ModelTrained(model_id=model.pk, project_id=model.configuration.project_id)
     )
     return model
 

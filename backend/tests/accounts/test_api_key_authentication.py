@@ -63,7 +63,8 @@ def test_a_read_key_cannot_write_and_is_told_which_scope_is_missing(project: Any
 
     assert response.status_code == 403
     assert response.data["error"]["message"] == (
-        "This API key lacks the 'write' scope needed here."
+        "This API key lacks the 'write' scope needed here; "
+        "create a key with that scope for this project."
     )
 
 

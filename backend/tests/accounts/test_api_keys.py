@@ -12,10 +12,11 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey
 from accounts.services import api_key_revoke
+from recotem_common.events import ApiKeyRevoked, ModelEvent
 from tests.accounts.conftest import API
 from tests.factories import ProjectFactory, issue_api_key
 
-Events = Callable[[], list[dict[str, Any]]]
+Events = Callable[[], list[ModelEvent | None]]
 
 LISTED_FIELDS = {
     "id",
@@ -200,9 +201,7 @@ def test_revoke_marks_the_key_and_tells_the_inference_service(
     assert response.status_code == 200
     assert response.json()["is_active"] is False
     assert response.json()["revoked_at"] is not None
-    assert model_events() == [
-        {"event": "api_key_revoked", "api_key_id": api_key.pk, "key_prefix": api_key.key_prefix}
-    ]
+    assert model_events() == [ApiKeyRevoked(api_key_id=api_key.pk, key_prefix=api_key.key_prefix)]
     assert APIClient().get(f"{API}/auth/user/", HTTP_X_API_KEY=raw_key).status_code == 401
 
 
@@ -234,7 +233,7 @@ def test_delete_removes_the_key_and_tells_the_inference_service(
 
     assert response.status_code == 204
     assert not ApiKey.objects.exists()
-    assert [event["api_key_id"] for event in model_events()] == [api_key.pk]
+    assert model_events() == [ApiKeyRevoked(api_key_id=api_key.pk, key_prefix=api_key.key_prefix)]
 
 
 def test_keys_cannot_be_updated(client: APIClient, project: Any) -> None:

@@ -8,11 +8,12 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from recotem_common.events import ApiKeyRevoked, ModelEvent
 from tests.accounts.conftest import API
 from tests.factories import DEFAULT_PASSWORD, ProjectFactory, UserFactory, issue_api_key
 
 User = get_user_model()
-Events = Callable[[], list[dict[str, Any]]]
+Events = Callable[[], list[ModelEvent | None]]
 Login = Callable[..., APIClient]
 
 
@@ -153,8 +154,10 @@ def test_deactivation_ends_sessions_and_disables_api_keys(
     assert key_response.status_code == 401
     assert "deactivated" in key_response.json()["error"]["message"]
     events = model_events()
-    assert {event["api_key_id"] for event in events} == {first.pk, second.pk}
-    assert {event["event"] for event in events} == {"api_key_revoked"}
+    assert set(events) == {
+        ApiKeyRevoked(api_key_id=first.pk, key_prefix=first.key_prefix),
+        ApiKeyRevoked(api_key_id=second.pk, key_prefix=second.key_prefix),
+    }
 
 
 def test_activation_lets_the_user_log_in_again(staff_client: APIClient, user: Any) -> None:

@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from deployments.models import ABTest, ConversionEvent, DeploymentSlot
+from recotem_common.events import ModelEvent, SlotsChanged
 from tests.factories import (
     ABTestFactory,
     DeploymentSlotFactory,
@@ -79,12 +80,12 @@ def test_slot_changes_are_announced_to_the_inference_service(
     client: APIClient,
     project: Any,
     django_capture_on_commit_callbacks: Any,
-    model_events: Callable[[], list[dict[str, Any]]],
+    model_events: Callable[[], list[ModelEvent | None]],
 ) -> None:
     slot = DeploymentSlotFactory(project=project)
     with django_capture_on_commit_callbacks(execute=True):
         assert client.patch(f"{SLOTS}{slot.pk}/", {"weight": 10}).status_code == 200
-    assert model_events() == [{"event": "slots_changed", "project_id": project.pk}]
+    assert model_events() == [SlotsChanged(project_id=project.pk)]
 
 
 def _test_body(project: Any, control: Any, variant: Any) -> dict[str, Any]:

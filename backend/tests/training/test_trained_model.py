@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from projects.models import ItemMetaData, TrainingData, ValidationStatus
 from realtime.models import TaskLog
 from recotem_common.artifact import read_artifact
+from recotem_common.events import ModelTrained
 from tests.factories import (
     DeploymentSlotFactory,
     ModelConfigurationFactory,
@@ -69,9 +70,7 @@ def test_training_writes_a_signed_artifact_with_holdout_metrics(
     assert artifact.manifest["data_fingerprint"] == (ml100k_data.fingerprint or None)
     assert artifact.manifest["parameters"]["top_k"] == 50
     assert artifact.n_users == 943
-    assert model_events() == [
-        {"event": "model_trained", "model_id": model.pk, "project_id": ml100k_data.project_id}
-    ]
+    assert model_events() == [ModelTrained(model_id=model.pk, project_id=ml100k_data.project_id)]
     assert [log.contents for log in TaskLog.objects.filter(trained_model=model)][-1].startswith(
         "Model v1 trained"
     )

@@ -25,6 +25,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from recotem.asgi import application
 from recotem.celery import app as celery_app
 from recotem_common.artifact import read_artifact
+from recotem_common.events import ModelTrained
 from training.artifacts import model_signing_keys
 from tuning import selectors
 from tuning.models import JobStatus, ParameterTuningJob
@@ -193,9 +194,7 @@ def test_tuning_job_end_to_end_with_two_parallel_celery_tasks(
         artifact = read_artifact(handle.read(), model_signing_keys())
     assert artifact.n_users == 943
     assert artifact.recommend_users(["1"], 10)[0]
-    assert {"event": "model_trained", "model_id": model.pk, "project_id": job.data.project_id} in (
-        model_events()
-    )
+    assert ModelTrained(model_id=model.pk, project_id=job.data.project_id) in model_events()
     # The WebSocket client saw the trials progress and the completion.
     statuses = [m for m in messages if m["type"] == "status"]
     # Two workers report concurrently, so their messages may arrive in either order.

@@ -20,6 +20,7 @@ from irspack.optimization import CategoricalRange
 
 from realtime.models import TaskLog
 from recotem_common.artifact import read_artifact
+from recotem_common.events import ModelTrained
 from training.artifacts import model_signing_keys
 from training.models import TrainedModel
 from tuning import engine, selectors, services
@@ -81,9 +82,7 @@ def test_a_job_scores_every_trial_on_one_split_and_trains_the_best(
     with default_storage.open(model.file.name, "rb") as handle:
         artifact = read_artifact(handle.read(), model_signing_keys())
     assert artifact.manifest["recotem"]["trained_model_id"] == model.pk
-    assert {"event": "model_trained", "model_id": model.pk, "project_id": job.data.project_id} in (
-        model_events()
-    )
+    assert ModelTrained(model_id=model.pk, project_id=job.data.project_id) in model_events()
     log_lines = list(TaskLog.objects.filter(tuning_job=job).values_list("contents", flat=True))
     assert any("Split ready" in line for line in log_lines)
     assert sum(line.startswith("Trial ") for line in log_lines) == 4

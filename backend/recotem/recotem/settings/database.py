@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from recotem.settings.env import DATA_DIR, env
+from recotem_common.paths import sqlite_path
 
 
 def _databases() -> dict[str, dict[str, Any]]:
@@ -17,7 +18,7 @@ def _databases() -> dict[str, dict[str, Any]]:
     return {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(DATA_DIR / "recotem.sqlite3"),
+            "NAME": str(sqlite_path(DATA_DIR)),
             "OPTIONS": {
                 "timeout": 30,
                 "transaction_mode": "IMMEDIATE",

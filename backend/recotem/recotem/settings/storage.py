@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from recotem.settings.env import DATA_DIR, env
+from recotem_common.paths import media_root
 
-MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(DATA_DIR / "media"))
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(media_root(DATA_DIR)))
 MEDIA_URL = "/media/"
 RECOTEM_STORAGE_TYPE: str = env.str("RECOTEM_STORAGE_TYPE", default="").upper()
 
