@@ -1,18 +1,24 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
+from celery.result import AsyncResult
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.core.files import File
 from rest_framework.test import APIClient
 
+from projects.models import Project, TrainingData
+from recotem.celery import app as celery_app
 from recotem_common.events import CHANNEL, ModelEvent, decode_event
-from tests.factories import ProjectFactory, UserFactory
+from tests.factories import ProjectFactory, TrainingDataFactory, UserFactory
 
 ML100K_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "ml-100k"
 
@@ -47,6 +53,19 @@ def ml100k_csv(ml100k_dir: Path, tmp_path: Path) -> Path:
         for line in source:
             out.write(line.rstrip("\n").replace("\t", ",") + "\n")
     return target
+
+
+def stored_training_data(project: Project, path: Path, **fields: Any) -> TrainingData:
+    """A VALID upload whose file really is in storage, as the validation task leaves it."""
+    with path.open("rb") as handle:
+        return TrainingDataFactory(
+            project=project, basename=path.name, file=File(handle, name=path.name), **fields
+        )
+
+
+@pytest.fixture
+def ml100k_data(project: Project, ml100k_csv: Path) -> TrainingData:
+    return stored_training_data(project, ml100k_csv, n_rows=100_000, n_users=943, n_items=1682)
 
 
 @pytest.fixture
@@ -109,3 +128,33 @@ def model_events() -> Iterator[Callable[..., list[ModelEvent | None]]]:
     yield received
     pubsub.close()
     connection.close()
+
+
+@dataclass(frozen=True)
+class SentTask:
+    name: str
+    args: tuple[Any, ...]
+    options: dict[str, Any]
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch: pytest.MonkeyPatch) -> list[SentTask]:
+    """What the code queues, recorded in order instead of reaching the broker."""
+    sent: list[SentTask] = []
+
+    def send_task(name: str, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+        sent.append(SentTask(str(name), tuple(args or ()), options))
+        return AsyncResult(options.get("task_id") or str(uuid.uuid4()), app=celery_app)
+
+    monkeypatch.setattr(celery_app, "send_task", send_task)
+    return sent
+
+
+@pytest.fixture
+def broker_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every attempt to queue a task fails as it does when the broker is unreachable."""
+
+    def send_task(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("broker down")
+
+    monkeypatch.setattr(celery_app, "send_task", send_task)

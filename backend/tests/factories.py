@@ -8,10 +8,12 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.models import ApiKey
+from accounts.services import api_key_create
+from core.models import JobStatus
 from deployments.models import ABTest, DeploymentSlot, Impression
 from projects.models import Project, TrainingData, ValidationStatus
 from training.models import ModelConfiguration, TrainedModel
-from tuning.models import EvaluationConfig, JobStatus, ParameterTuningJob, SplitConfig
+from tuning.models import EvaluationConfig, ParameterTuningJob, SplitConfig
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple-42"
 
@@ -132,8 +134,6 @@ def issue_api_key(
     expires_at: datetime.datetime | None = None,
 ) -> tuple[ApiKey, str]:
     """An API key issued by the real service, with its secret (for ``X-API-Key``)."""
-    from accounts.services import api_key_create
-
     project = project or ProjectFactory()
     return api_key_create(
         owner=project.owner,

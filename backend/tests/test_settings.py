@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from recotem_common.redis_urls import redis_url_for_db
+
 BACKEND_ROOT = Path(__file__).resolve().parents[1] / "recotem"
 
 
@@ -42,8 +44,6 @@ def test_strong_secret_is_accepted() -> None:
 
 
 def test_redis_urls_derive_from_one_base_and_password(settings: object) -> None:
-    from recotem_common.redis_urls import redis_url_for_db
-
     url = redis_url_for_db(None, base_url="redis://cache:6379", db=3, password="p@ss")
     assert url == "redis://:p%40ss@cache:6379/3"
     explicit = redis_url_for_db("redis://other:1/5", base_url=None, db=0, password=None)

@@ -12,3 +12,19 @@ class TimeStampedModel(models.Model):
     class Meta:
         abstract = True
         ordering = ["-id"]
+
+
+class JobStatus(models.TextChoices):
+    """Where a piece of background work is: a tuning job, a trained model."""
+
+    PENDING = "PENDING", "Pending"
+    RUNNING = "RUNNING", "Running"
+    COMPLETED = "COMPLETED", "Completed"
+    FAILED = "FAILED", "Failed"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+# Work that a worker still owns: it may not be deleted, and its inputs stay in use.
+ACTIVE_JOB_STATUSES = frozenset({JobStatus.PENDING, JobStatus.RUNNING})
+# Work that has ended for good: nothing changes it any more.
+TERMINAL_JOB_STATUSES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})

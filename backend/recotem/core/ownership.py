@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
+from accounts.models import ApiKey
+
 if TYPE_CHECKING:
     from rest_framework.request import Request
-
-    from accounts.models import ApiKey
 
 M = TypeVar("M", bound=Model)
 
@@ -27,8 +27,6 @@ class Requester:
 
     @classmethod
     def of(cls, request: Request) -> Requester:
-        from accounts.models import ApiKey
-
         auth = getattr(request, "auth", None)
         return cls(user=request.user, api_key=auth if isinstance(auth, ApiKey) else None)
 

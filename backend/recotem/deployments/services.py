@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from core.errors import ApplicationError, ConflictError
 from core.events import publish_model_event_on_commit
+from core.models import JobStatus
 from deployments.models import ABTest, ConversionEvent, DeploymentSlot, Impression
 from deployments.selectors import ab_test_results
 from projects.models import Project
 from recotem_common.events import SlotsChanged
 from training.models import TrainedModel
-from tuning.models import JobStatus
 
 MAX_CONVERSION_BATCH = 1000
 

@@ -2,6 +2,10 @@
 
 Validation (``inspect_*``) and loading (``load_*``) walk the file with the same scan, so a
 file that validates always loads, with the same ids and timestamps.
+
+pandas (and the NumPy it is fed with) is imported inside the functions that build
+DataFrames: the ingestion worker validates with Arrow alone and does not load it
+(docs/benchmarks.md, "Upload and validation").
 """
 
 from __future__ import annotations

@@ -5,29 +5,23 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import ApiKey
+from core.models import ACTIVE_JOB_STATUSES, JobStatus
 from core.ownership import Requester, visible_to
+from deployments.models import DeploymentSlot
+from deployments.selectors import project_production
 from projects.models import ItemMetaData, Project, TrainingData, ValidationStatus
-
-ACTIVE_JOB_STATUSES = ("PENDING", "RUNNING")
+from retraining.selectors import project_schedule
+from training.models import ModelConfiguration, TrainedModel
+from tuning.models import ParameterTuningJob
 
 
 def project_list(*, requester: Requester) -> QuerySet[Project]:
     return visible_to(Project.objects.select_related("owner"), requester)
 
 
-def training_data_list(*, requester: Requester) -> QuerySet[TrainingData]:
-    return visible_to(TrainingData.objects.select_related("project"), requester)
-
-
-def item_meta_data_list(*, requester: Requester) -> QuerySet[ItemMetaData]:
-    return visible_to(ItemMetaData.objects.select_related("project"), requester)
-
-
 def training_data_busy_reason(*, training_data: TrainingData) -> str | None:
     """Why the data is in use by a tuning job or a training that has not finished."""
-    from training.models import TrainedModel
-    from tuning.models import ParameterTuningJob
-
     job = ParameterTuningJob.objects.filter(
         data=training_data, status__in=ACTIVE_JOB_STATUSES
     ).first()
@@ -42,9 +36,6 @@ def training_data_busy_reason(*, training_data: TrainingData) -> str | None:
 
 
 def project_busy_reason(*, project: Project) -> str | None:
-    from training.models import TrainedModel
-    from tuning.models import ParameterTuningJob
-
     if ParameterTuningJob.objects.filter(
         data__project=project, status__in=ACTIVE_JOB_STATUSES
     ).exists():
@@ -58,9 +49,6 @@ def project_busy_reason(*, project: Project) -> str | None:
 
 def project_has_results(*, project: Project) -> bool:
     """Whether tuning or training has already used the project's column names."""
-    from training.models import TrainedModel
-    from tuning.models import ParameterTuningJob
-
     return (
         ParameterTuningJob.objects.filter(data__project=project).exists()
         or TrainedModel.objects.filter(configuration__project=project).exists()
@@ -69,13 +57,6 @@ def project_has_results(*, project: Project) -> bool:
 
 def project_summary(*, project: Project) -> dict[str, Any]:
     """Counts of everything a project holds; each count is one aggregate query."""
-    from accounts.models import ApiKey
-    from deployments.models import DeploymentSlot
-    from deployments.selectors import project_production
-    from retraining.selectors import project_schedule
-    from training.models import ModelConfiguration, TrainedModel
-    from tuning.models import JobStatus, ParameterTuningJob
-
     data = TrainingData.objects.filter(project=project).aggregate(
         total=Count("id"),
         valid=Count("id", filter=Q(validation_status=ValidationStatus.VALID)),

@@ -8,6 +8,7 @@ from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -16,6 +17,8 @@ from rest_framework import status
 
 from core.errors import ApplicationError, ConflictError
 from core.limits import too_large_message
+from core.tasks import TaskName, queue_on_commit, task
+from deployments.models import DeploymentSlot
 from projects.ingestion import (
     TableStats,
     inspect_interactions,
@@ -122,22 +125,18 @@ def project_update(*, project: Project, **changes: Any) -> Project:
 
 
 def _revalidate_project_uploads(project: Project) -> None:
-    from projects import tasks
-
-    for model, task in (
-        (TrainingData, tasks.validate_training_data),
-        (ItemMetaData, tasks.validate_item_meta_data),
+    for model, validation in (
+        (TrainingData, TaskName.VALIDATE_TRAINING_DATA),
+        (ItemMetaData, TaskName.VALIDATE_ITEM_META_DATA),
     ):
         uploads = model.objects.filter(project=project).exclude(file="").exclude(file=None)
         ids = list(uploads.values_list("pk", flat=True))
         uploads.update(validation_status=ValidationStatus.PENDING, validation_error="")
         for pk in ids:
-            task.delay_on_commit(pk)
+            queue_on_commit(task(validation, pk))
 
 
 def _delete_files_after_commit(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
-
     def delete() -> None:
         for name in names:
             try:
@@ -154,8 +153,6 @@ def _stored_names(uploads: Any) -> list[str]:
 
 def project_delete(*, project: Project) -> None:
     """Deletes a project with everything it holds, including its stored uploads."""
-    from deployments.models import DeploymentSlot
-
     reason = project_busy_reason(project=project)
     if reason is not None:
         raise ConflictError(f"{reason} Cancel it before deleting the project.")
@@ -199,7 +196,7 @@ def _check_upload(file: UploadedFile) -> str:
     return basename
 
 
-def _store_upload(upload: Upload, file: UploadedFile, validation_task: Any) -> None:
+def _store_upload(upload: Upload, file: UploadedFile, validation: TaskName) -> None:
     basename = _check_upload(file)
     upload.basename = basename
     upload.filesize = file.size
@@ -211,7 +208,7 @@ def _store_upload(upload: Upload, file: UploadedFile, validation_task: Any) -> N
     try:
         with transaction.atomic():
             upload.save()
-            validation_task.delay_on_commit(upload.pk)
+            queue_on_commit(task(validation, upload.pk))
     except BaseException:
         upload.file.delete(save=False)
         raise
@@ -219,19 +216,15 @@ def _store_upload(upload: Upload, file: UploadedFile, validation_task: Any) -> N
 
 def training_data_create(*, project: Project, file: UploadedFile) -> TrainingData:
     """Stores an interaction log and queues its validation."""
-    from projects.tasks import validate_training_data
-
     training_data = TrainingData(project=project)
-    _store_upload(training_data, file, validate_training_data)
+    _store_upload(training_data, file, TaskName.VALIDATE_TRAINING_DATA)
     return training_data
 
 
 def item_meta_data_create(*, project: Project, file: UploadedFile) -> ItemMetaData:
     """Stores an item-metadata table and queues its validation."""
-    from projects.tasks import validate_item_meta_data
-
     item_meta_data = ItemMetaData(project=project)
-    _store_upload(item_meta_data, file, validate_item_meta_data)
+    _store_upload(item_meta_data, file, TaskName.VALIDATE_ITEM_META_DATA)
     return item_meta_data
 
 

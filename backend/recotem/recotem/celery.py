@@ -1,11 +1,28 @@
 import os
+from datetime import timedelta
 
 from celery import Celery
+
+from core.tasks import TaskName
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recotem.settings")
 
 app = Celery("recotem")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+# Every periodic task of the platform, installed by beat (DatabaseScheduler) into its
+# table when it starts, under these names; retraining schedules add their own rows.
+REAPER_INTERVAL = timedelta(minutes=1)
+app.conf.beat_schedule = {
+    "tuning: fail stalled jobs": {
+        "task": TaskName.REAP_STALLED_TUNING_JOBS,
+        "schedule": REAPER_INTERVAL,
+    },
+    "training: fail stalled models": {
+        "task": TaskName.REAP_STALLED_MODELS,
+        "schedule": REAPER_INTERVAL,
+    },
+}
 
 
 def _task_apps() -> list[str]:

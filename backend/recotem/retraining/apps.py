@@ -6,4 +6,5 @@ class RetrainingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from retraining import signals  # noqa: F401
+        # Connects the receivers; they import models, which exist only once apps are ready.
+        from retraining import receivers  # noqa: F401

@@ -9,15 +9,18 @@ from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from core.errors import ApplicationError, ConflictError
+from core.models import TERMINAL_JOB_STATUSES, JobStatus
+from core.tasks import TaskName, queue_on_commit, task
 from deployments.services import deployment_slot_update
 from projects.models import Project
 from retraining import cron
 from retraining.models import RetrainingRun, RetrainingSchedule
 from retraining.selectors import latest_valid_training_data
 from training.models import TrainedModel
-from tuning.models import JobStatus, ParameterTuningJob
+from training.services import trained_model_create
+from tuning.models import ParameterTuningJob
+from tuning.services import tuning_job_create
 
-SCHEDULED_TASK = "retraining.tasks.scheduled_retrain"
 MAX_RETRIES_LIMIT = 10
 RETRY_BASE_SECONDS = 60
 
@@ -60,13 +63,15 @@ def _sync_beat(schedule: RetrainingSchedule) -> None:
     crontab, _ = CrontabSchedule.objects.get_or_create(
         **fields, timezone=cron.zone(schedule.timezone)
     )
-    task = schedule.periodic_task or PeriodicTask(name=f"retraining-schedule-{schedule.pk}")
-    task.crontab = crontab
-    task.task = SCHEDULED_TASK
-    task.args = json.dumps([schedule.pk])
-    task.enabled = schedule.is_enabled
-    task.save()
-    schedule.periodic_task = task
+    periodic_task = schedule.periodic_task or PeriodicTask(
+        name=f"retraining-schedule-{schedule.pk}"
+    )
+    periodic_task.crontab = crontab
+    periodic_task.task = TaskName.FIRE_RETRAINING_SCHEDULE
+    periodic_task.args = json.dumps([schedule.pk])
+    periodic_task.enabled = schedule.is_enabled
+    periodic_task.save()
+    schedule.periodic_task = periodic_task
     schedule.next_run_at = (
         cron.next_run(schedule.cron_expression, schedule.timezone, timezone.now())
         if schedule.is_enabled
@@ -122,11 +127,7 @@ def retraining_run_request(
 
 
 def _queue_run(run_id: int, *, countdown: int = 0) -> None:
-    from retraining.tasks import execute_retraining_run
-
-    transaction.on_commit(
-        lambda: execute_retraining_run.apply_async((run_id,), countdown=countdown)
-    )
+    queue_on_commit(task(TaskName.EXECUTE_RETRAINING_RUN, run_id, countdown=countdown))
 
 
 def retraining_scheduled_fire(*, schedule_id: int) -> None:
@@ -148,9 +149,6 @@ def retraining_run_execute(*, run_id: int) -> None:
     The run finishes in :func:`retraining_runs_settle` when the model it produced (or the
     tuning job that should have produced one) reaches a final state.
     """
-    from training.services import trained_model_create
-    from tuning.services import tuning_job_create
-
     with transaction.atomic():
         run = RetrainingRun.objects.select_for_update().select_related("schedule").get(pk=run_id)
         if run.status not in (RetrainingRun.Status.PENDING,):
@@ -212,10 +210,9 @@ def retraining_runs_settle(
             _settle(run, trained_model=trained_model, tuning_job=tuning_job)
 
 
-def retraining_runs_settle_job(*, job_id: int) -> None:
+def retraining_runs_settle_job(*, job: ParameterTuningJob) -> None:
     """Settle the runs of a tuning job that has ended, through its model when it has one."""
-    job = ParameterTuningJob.objects.select_related("tuned_model").get(pk=job_id)
-    if job.status not in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED):
+    if job.status not in TERMINAL_JOB_STATUSES:
         return
     if job.tuned_model is not None:
         retraining_runs_settle(trained_model=job.tuned_model)

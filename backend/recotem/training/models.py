@@ -3,8 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from core.models import TimeStampedModel
-from tuning.models import JobStatus
+from core.models import JobStatus, TimeStampedModel
 
 
 class ModelConfiguration(TimeStampedModel):

@@ -10,6 +10,7 @@ import pandas as pd
 from rest_framework import status
 
 from core.errors import ApplicationError
+from core.models import JobStatus
 from projects.ingestion import load_item_metadata
 from projects.models import ItemMetaData
 from recotem_common import errors as codes
@@ -17,7 +18,6 @@ from recotem_common.artifact import ArtifactError, ModelArtifact, UnsupportedOpe
 from training.algorithms import ALGORITHMS, DEFAULT_ALGORITHMS
 from training.artifacts import artifact_cache
 from training.models import TrainedModel
-from tuning.models import JobStatus
 
 _rng = np.random.default_rng()
 

@@ -17,10 +17,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from irspack import Evaluator
 from irspack.utils import df_to_sparse
 
 from core.errors import ApplicationError, ConflictError
 from core.events import publish_model_event_on_commit
+from core.models import JobStatus
+from core.tasks import TaskName, queue_on_commit, task
 from projects.ingestion import load_interactions
 from projects.models import Project, TrainingData, ValidationStatus
 from realtime.services import model_status_send, task_log_append
@@ -37,7 +40,7 @@ from training.algorithms import (
 from training.artifacts import artifact_cache, model_signing_keys, read_stored
 from training.models import ModelConfiguration, TrainedModel
 from training.selectors import trained_model_status_payload
-from tuning.models import JobStatus
+from training.signals import trained_model_finished
 from tuning.splitting import SplitError, SplitSpec, compute_split
 
 logger = logging.getLogger(__name__)
@@ -178,19 +181,12 @@ def trained_model_create(
     )
     if queue:
         model_log(model, f"Training {configuration.recommender_class_name} queued.")
-        transaction.on_commit(lambda: _queue(model))
+        queue_on_commit(
+            task(TaskName.TRAIN_MODEL, model.pk, task_id=model.task_id),
+            # The model row is committed already: say why nothing will train it.
+            on_failure=lambda error: _fail(model, f"The training could not be queued: {error}"),
+        )
     return model
-
-
-def _queue(model: TrainedModel) -> None:
-    from training.tasks import train_model
-
-    try:
-        train_model.apply_async((model.pk,), task_id=model.task_id)
-    except Exception as error:
-        # The model row is committed already: say why nothing will train it.
-        logger.exception("Queueing the training of model %s failed", model.pk)
-        _fail(model, f"The training could not be queued: {error}")
 
 
 def _fail(
@@ -208,6 +204,7 @@ def _fail(
         tuning_job_id=tuning_job_id,
     )
     model_status_publish(model)
+    trained_model_finished.send(sender=TrainedModel, model=model)
 
 
 @dataclass
@@ -271,6 +268,7 @@ def trained_model_train(
     publish_model_event_on_commit(
         ModelTrained(model_id=model.pk, project_id=model.configuration.project_id)
     )
+    trained_model_finished.send(sender=TrainedModel, model=model)
     return model
 
 
@@ -313,8 +311,6 @@ def _train(model: TrainedModel) -> _Trained:
 def _holdout_metrics(
     frame: pd.DataFrame, project: Project, algorithm: Algorithm, params: dict[str, Any]
 ) -> dict[str, float]:
-    from irspack import Evaluator
-
     try:
         split = compute_split(
             frame,

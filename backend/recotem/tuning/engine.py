@@ -24,10 +24,11 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from optuna.trial import Trial, TrialState
 
+from core.models import JobStatus
 from training.algorithms import MB, Algorithm, Shape, get_algorithm
 from tuning import runner as trial_runner
 from tuning import study as studies
-from tuning.models import JobStatus, ParameterTuningJob
+from tuning.models import ParameterTuningJob
 from tuning.selectors import tuning_job_status_payload
 from tuning.services import (
     heartbeat,

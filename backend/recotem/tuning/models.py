@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from core.models import TimeStampedModel
+from core.models import JobStatus, TimeStampedModel
 
 
 class SplitConfig(TimeStampedModel):
@@ -56,14 +56,6 @@ class EvaluationConfig(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name or f"evaluation #{self.pk}"
-
-
-class JobStatus(models.TextChoices):
-    PENDING = "PENDING", "Pending"
-    RUNNING = "RUNNING", "Running"
-    COMPLETED = "COMPLETED", "Completed"
-    FAILED = "FAILED", "Failed"
-    CANCELLED = "CANCELLED", "Cancelled"
 
 
 class ParameterTuningJob(TimeStampedModel):

@@ -7,8 +7,6 @@ from optuna.trial import FrozenTrial, TrialState
 from tuning import study as studies
 from tuning.models import ParameterTuningJob
 
-TERMINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
-
 
 def trial_algorithm_and_params(trial: FrozenTrial) -> tuple[str, dict[str, Any]]:
     """Optuna stores ``IALS.n_components``; callers want ``IALS`` and ``n_components``."""

@@ -22,6 +22,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import irspack
+from celery import chain, chord
+from celery.canvas import Signature
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, close_old_connections, connection, transaction
@@ -31,6 +33,8 @@ from django.utils import timezone
 from optuna.trial import TrialState
 
 from core.errors import ApplicationError, ConflictError
+from core.models import ACTIVE_JOB_STATUSES, TERMINAL_JOB_STATUSES, JobStatus
+from core.tasks import TaskName, queue_on_commit, task
 from projects.ingestion import load_interactions
 from projects.models import TrainingData
 from realtime.services import job_status_send, task_log_append
@@ -47,13 +51,13 @@ from training.services import (
     training_data_require_valid,
 )
 from tuning import study as studies
-from tuning.models import EvaluationConfig, JobStatus, ParameterTuningJob, SplitConfig
+from tuning.models import EvaluationConfig, ParameterTuningJob, SplitConfig
 from tuning.selectors import (
-    TERMINAL_STATUSES,
     trial_algorithm_and_params,
     trial_record,
     tuning_job_status_payload,
 )
+from tuning.signals import tuning_job_finished
 from tuning.splitting import SplitError, SplitSpec, compute_split, dump_split, sha256
 
 logger = logging.getLogger(__name__)
@@ -102,6 +106,7 @@ def _finish(job: ParameterTuningJob, status: str, *, error: str = "", task_id: s
         task_id=task_id,
         status=tuning_job_status_payload(job=job),
     )
+    tuning_job_finished.send(sender=ParameterTuningJob, job=job)
 
 
 def tuning_job_record_trial(
@@ -219,30 +224,26 @@ def tuning_job_create(
     job.task_ids = [str(uuid.uuid4()) for _ in range(n_tasks_parallel + 2)]
     job.save()
     job_log(job, f"Job created: {n_trials} trials over {', '.join(algorithms)}.")
-    transaction.on_commit(lambda: _queue(job))
+    queue_on_commit(
+        _canvas(job),
+        # The job row is committed already: say why nothing will run it.
+        on_failure=lambda error: _finish(
+            job, JobStatus.FAILED, error=f"The job could not be queued: {error}"
+        ),
+    )
     return job
 
 
-def _queue(job: ParameterTuningJob) -> None:
-    from celery import chain, chord
-
-    from tuning import tasks
-
+def _canvas(job: ParameterTuningJob) -> Signature:
     prepare_id, finalize_id, *worker_ids = job.task_ids
     workers = [
-        tasks.tuning_work.si(job.pk, index).set(task_id=task_id, **_worker_limits(job))
+        task(TaskName.RUN_TUNING_TRIALS, job.pk, index, task_id=task_id, **_worker_limits(job))
         for index, task_id in enumerate(worker_ids)
     ]
-    canvas = chain(
-        tasks.tuning_prepare.si(job.pk).set(task_id=prepare_id),
-        chord(workers, tasks.tuning_finalize.si(job.pk).set(task_id=finalize_id)),
+    return chain(
+        task(TaskName.PREPARE_TUNING_JOB, job.pk, task_id=prepare_id),
+        chord(workers, task(TaskName.FINALIZE_TUNING_JOB, job.pk, task_id=finalize_id)),
     )
-    try:
-        canvas.apply_async()
-    except Exception as error:
-        # The job row is committed already: say why nothing will run it.
-        logger.exception("Queueing tuning job %s failed", job.pk)
-        _finish(job, JobStatus.FAILED, error=f"The job could not be queued: {error}")
 
 
 def _worker_limits(job: ParameterTuningJob) -> dict[str, int]:
@@ -253,7 +254,7 @@ def _worker_limits(job: ParameterTuningJob) -> dict[str, int]:
 
 
 def tuning_job_cancel(*, job: ParameterTuningJob) -> ParameterTuningJob:
-    if job.status in TERMINAL_STATUSES:
+    if job.status in TERMINAL_JOB_STATUSES:
         raise ConflictError(f"The job has already ended ({job.status}).")
     ParameterTuningJob.objects.filter(pk=job.pk).update(cancel_requested=True)
     job.refresh_from_db()
@@ -265,7 +266,7 @@ def tuning_job_cancel(*, job: ParameterTuningJob) -> ParameterTuningJob:
 
 
 def tuning_job_delete(*, job: ParameterTuningJob) -> None:
-    if job.status in (JobStatus.PENDING, JobStatus.RUNNING):
+    if job.status in ACTIVE_JOB_STATUSES:
         raise ConflictError("The job is still running; cancel it before deleting it.")
     split_file = job.split_file
     studies.delete_study(job=job)
@@ -358,7 +359,7 @@ def _prepare_split_and_study(job: ParameterTuningJob, *, task_id: str) -> None:
 
 def tuning_job_finalize(*, job_id: int, task_id: str = "") -> None:
     job = ParameterTuningJob.objects.select_related("data__project", "evaluation").get(pk=job_id)
-    if job.status in TERMINAL_STATUSES:
+    if job.status in TERMINAL_JOB_STATUSES:
         return
     with heartbeat(job.pk):
         try:
@@ -479,5 +480,6 @@ def tuning_jobs_reap(
         job.error_message = error
         job.save(update_fields=["error_message", "updated_at"])
         job_log(job, error, level="ERROR", status=tuning_job_status_payload(job=job))
+        tuning_job_finished.send(sender=ParameterTuningJob, job=job)
         reaped.append(job.pk)
     return reaped

@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 # Imported here so the fork server has them loaded before it forks any runner.
-import irspack  # noqa: F401
-import optuna  # noqa: F401
+from irspack import Evaluator
+from optuna.exceptions import TrialPruned
 from threadpoolctl import threadpool_limits
 
+from training.algorithms import build_recommender, get_algorithm
 from tuning.splitting import load_split, sha256
 
 
@@ -72,10 +73,6 @@ def _fit(
     interactions: Any,
     message: dict[str, Any],
 ) -> dict[str, Any]:
-    from optuna.exceptions import TrialPruned
-
-    from training.algorithms import build_recommender, get_algorithm
-
     algorithm = get_algorithm(message["algorithm"])
     started = time.perf_counter()
     try:
@@ -113,8 +110,6 @@ def serve(connection: Connection, setup: dict[str, Any], n_threads: int) -> None
     os.environ["IRSPACK_NUM_THREADS_DEFAULT"] = str(n_threads)
     channel = _Channel(connection)
     with threadpool_limits(n_threads):
-        from irspack import Evaluator
-
         data = Path(setup["split_path"]).read_bytes()
         split = load_split(data)
         evaluator = Evaluator(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.utils import timezone
+from passlib.hash import django_pbkdf2_sha256
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
@@ -133,8 +134,6 @@ def test_keys_of_a_deactivated_owner_stop_working(project: Any) -> None:
 def test_stored_hash_is_django_pbkdf2_sha256_verifiable_with_passlib(
     project: Any, settings: Any
 ) -> None:
-    from passlib.hash import django_pbkdf2_sha256
-
     # The production hasher, not the fast one the other tests use.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     api_key, raw_key = issue_api_key(project=project)

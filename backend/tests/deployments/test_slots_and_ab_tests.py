@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from core.models import JobStatus
 from deployments.models import ABTest, ConversionEvent, DeploymentSlot
 from recotem_common.events import ModelEvent, SlotsChanged
 from tests.factories import (
@@ -15,7 +16,6 @@ from tests.factories import (
     ProjectFactory,
     TrainedModelFactory,
 )
-from tuning.models import JobStatus
 
 SLOTS = "/api/v1/deployment_slot/"
 TESTS = "/api/v1/ab_test/"

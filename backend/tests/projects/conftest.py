@@ -5,6 +5,7 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.response import Response
@@ -12,6 +13,7 @@ from rest_framework.test import APIClient
 
 from projects.models import ItemMetaData, TrainingData
 from projects.services import item_meta_data_validate, training_data_validate
+from tuning.models import EvaluationConfig, ParameterTuningJob, SplitConfig
 
 SMALL_ROWS = [
     ("u1", "i1", 5, 881250949),
@@ -83,7 +85,6 @@ def validated_meta(upload: Uploader) -> Callable[..., ItemMetaData]:
 @pytest.fixture
 def tuning_job() -> Callable[..., Any]:
     """A tuning job on some training data, in the given status."""
-    from tuning.models import EvaluationConfig, ParameterTuningJob, SplitConfig
 
     def create(data: TrainingData, status: str = "RUNNING") -> ParameterTuningJob:
         owner = data.project.owner
@@ -98,8 +99,6 @@ def tuning_job() -> Callable[..., Any]:
 
 
 def parquet_bytes(table: Any) -> bytes:
-    import pyarrow.parquet as pq
-
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
     return buffer.getvalue()

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from core.errors import ApplicationError
-from projects import readers
+from projects import ingestion, readers
 from projects.ingestion import (
     DistinctCounter,
     inspect_interactions,
@@ -189,8 +189,6 @@ def test_parquet_with_the_wrong_content_is_explained() -> None:
 
 
 def test_distinct_counter_merges_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    from projects import ingestion
-
     monkeypatch.setattr(ingestion, "MIN_MERGE_SIZE", 4)
     counter = DistinctCounter()
     for start in range(0, 100, 10):

@@ -1,21 +1,24 @@
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pyarrow as pa
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from projects.models import ItemMetaData, Project, TrainingData, ValidationStatus
 from projects.services import training_data_validate
-from tests.factories import ProjectFactory, issue_api_key
+from projects.tasks import validate_training_data
+from tests.conftest import SentTask
+from tests.factories import DeploymentSlotFactory, ProjectFactory, issue_api_key
 from tests.projects.conftest import (
     SMALL_HEADER,
     SMALL_ROWS,
@@ -60,21 +63,23 @@ def test_movielens_upload_is_validated_with_exact_counts(
 
 
 def test_validation_is_queued_only_after_commit(
-    upload: Uploader, project: Project, django_capture_on_commit_callbacks: Any
+    upload: Uploader,
+    project: Project,
+    django_capture_on_commit_callbacks: Any,
+    sent_tasks: list[SentTask],
 ) -> None:
-    with mock.patch("projects.tasks.validate_training_data.delay") as delay:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            response = upload(project, "small.csv", small_csv())
-        delay.assert_not_called()
-        for callback in callbacks:
-            callback()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = upload(project, "small.csv", small_csv())
+    assert sent_tasks == []
+    for callback in callbacks:
+        callback()
 
-    delay.assert_called_once_with(response.json()["id"])
+    assert [(sent.name, sent.args) for sent in sent_tasks] == [
+        ("projects.validate_training_data", (response.json()["id"],))
+    ]
 
 
 def test_the_task_runs_the_validation(upload: Uploader, project: Project) -> None:
-    from projects.tasks import validate_training_data
-
     response = upload(project, "small.csv", small_csv())
     validate_training_data(response.json()["id"])
 
@@ -446,8 +451,6 @@ def test_preview_of_a_file_not_yet_valid_is_a_409(
 def test_preview_of_parquet_makes_values_json_safe(
     client: APIClient, validated_meta: Callable[..., ItemMetaData], project: Project
 ) -> None:
-    import datetime
-
     table = pa.table(
         {
             "item_id": [1, 2],
@@ -566,8 +569,6 @@ def test_uploads_cannot_be_edited(
 
 
 def test_server_computed_fields_are_ignored_on_create(client: APIClient, project: Project) -> None:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     response = client.post(
         "/api/v1/training_data/",
         {
@@ -639,8 +640,6 @@ def test_delete_is_refused_while_a_tuning_job_uses_the_data(
 def test_delete_is_refused_while_a_model_of_the_data_is_deployed(
     client: APIClient, project: Project
 ) -> None:
-    from tests.factories import DeploymentSlotFactory
-
     slot = DeploymentSlotFactory(project=project)
 
     response = client.delete(f"/api/v1/training_data/{slot.trained_model.data_loc_id}/")

@@ -1,22 +1,31 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
+from core.models import JobStatus
 from deployments.models import DeploymentSlot
+from projects.models import TrainingData
 from retraining.models import RetrainingRun, RetrainingSchedule
 from retraining.services import (
     retraining_run_execute,
     retraining_run_request,
     retraining_runs_settle,
 )
+from tests.conftest import SentTask
 from tests.factories import (
     DeploymentSlotFactory,
+    EvaluationConfigFactory,
     ModelConfigurationFactory,
+    SplitConfigFactory,
     TrainingDataFactory,
 )
-from tuning.models import JobStatus
+from training.models import TrainedModel
+from training.services import trained_model_train, trained_models_reap
+from tuning.services import tuning_job_cancel
 
 
 @pytest.fixture
@@ -105,3 +114,66 @@ def test_a_project_without_valid_data_fails_the_run(
     run = _started_run(schedule, django_capture_on_commit_callbacks)
     assert run.status == RetrainingRun.Status.FAILED
     assert "no valid training data" in run.error_message
+
+
+def test_a_run_settles_when_its_model_is_trained_without_a_task(
+    ml100k_data: TrainingData,
+    sent_tasks: list[SentTask],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    schedule = RetrainingSchedule.objects.create(
+        project=ml100k_data.project,
+        is_enabled=True,
+        model_configuration=ModelConfigurationFactory(
+            project=ml100k_data.project, recommender_class_name="TopPopRecommender"
+        ),
+        training_data=ml100k_data,
+    )
+    run = _started_run(schedule, django_capture_on_commit_callbacks)
+
+    trained_model_train(model_id=run.trained_model_id)
+
+    run.refresh_from_db()
+    assert run.status == RetrainingRun.Status.COMPLETED
+
+
+def test_a_run_whose_model_the_reaper_fails_is_retried(
+    schedule: RetrainingSchedule,
+    sent_tasks: list[SentTask],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    run = _started_run(schedule, django_capture_on_commit_callbacks)
+    TrainedModel.objects.filter(pk=run.trained_model_id).update(
+        status=JobStatus.RUNNING, started_at=timezone.now() - timedelta(days=1)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert trained_models_reap() == [run.trained_model_id]
+
+    run.refresh_from_db()
+    assert run.status == RetrainingRun.Status.PENDING
+    assert "stopped before finishing" in run.error_message
+    [retry] = sent_tasks
+    assert (retry.name, retry.args) == ("retraining.execute_run", (run.pk,))
+
+
+def test_a_run_whose_tuning_job_is_cancelled_is_settled(
+    project: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    owner = project.owner
+    schedule = RetrainingSchedule.objects.create(
+        project=project,
+        is_enabled=True,
+        retune=True,
+        split_config=SplitConfigFactory(created_by=owner),
+        evaluation_config=EvaluationConfigFactory(created_by=owner),
+        training_data=TrainingDataFactory(project=project),
+        max_retries=0,
+    )
+    run = _started_run(schedule, django_capture_on_commit_callbacks)
+    assert run.tuning_job is not None
+
+    tuning_job_cancel(job=run.tuning_job)
+
+    run.refresh_from_db()
+    assert run.status == RetrainingRun.Status.FAILED

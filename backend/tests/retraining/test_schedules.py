@@ -55,7 +55,7 @@ def test_invalid_cron_is_refused(
     response = client.post(SCHEDULES, _body(project, cron_expression=expression))
     assert response.status_code == 400
     assert hint in response.json()["error"]["message"]
-    assert not PeriodicTask.objects.filter(task="retraining.tasks.scheduled_retrain").exists()
+    assert not PeriodicTask.objects.filter(task="retraining.fire_schedule").exists()
 
 
 def test_unknown_timezone_is_refused(client: APIClient, project: Any) -> None:
@@ -102,10 +102,10 @@ def test_disabling_updates_beat_and_clears_next_run(client: APIClient, project: 
 
 def test_deleting_the_project_removes_the_beat_entry(client: APIClient, project: Any) -> None:
     client.post(SCHEDULES, _body(project))
-    assert PeriodicTask.objects.filter(task="retraining.tasks.scheduled_retrain").exists()
+    assert PeriodicTask.objects.filter(task="retraining.fire_schedule").exists()
     project.delete()
     assert not RetrainingSchedule.objects.exists()
-    assert not PeriodicTask.objects.filter(task="retraining.tasks.scheduled_retrain").exists()
+    assert not PeriodicTask.objects.filter(task="retraining.fire_schedule").exists()
 
 
 def test_next_run_honours_the_timezone() -> None:

@@ -13,13 +13,13 @@ from django.core.management import call_command
 from moto.server import ThreadedMotoServer
 from rest_framework.test import APIClient
 
+from core.models import JobStatus
 from projects.models import TrainingData
 from recotem_common.artifact import ArtifactUnknownKey, read_artifact
 from tests.factories import ModelConfigurationFactory
 from training import services
 from training.artifacts import artifact_cache, model_signing_keys
 from training.models import TrainedModel
-from tuning.models import JobStatus
 
 BUCKET = "recotem-test-models"
 

@@ -3,17 +3,18 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
+from core.models import JobStatus
 from projects.models import ItemMetaData, TrainingData, ValidationStatus
 from realtime.models import TaskLog
 from recotem_common.artifact import read_artifact
 from recotem_common.events import ModelTrained
+from tests.conftest import SentTask
 from tests.factories import (
     DeploymentSlotFactory,
     ModelConfigurationFactory,
@@ -24,7 +25,6 @@ from tests.factories import (
 from training import services
 from training.artifacts import artifact_cache, model_signing_keys
 from training.models import TrainedModel
-from tuning.models import JobStatus
 
 URL = "/api/v1/trained_model/"
 
@@ -111,15 +111,15 @@ def test_data_unlinked_after_creation_fails_the_training(ml100k_data: TrainingDa
 
 
 def test_creating_a_model_queues_its_training_after_commit(
-    client: APIClient, project: Any, django_capture_on_commit_callbacks: Any
+    client: APIClient,
+    project: Any,
+    django_capture_on_commit_callbacks: Any,
+    sent_tasks: list[SentTask],
 ) -> None:
     data = TrainingDataFactory(project=project)
     configuration = ModelConfigurationFactory(project=project)
 
-    with (
-        mock.patch("training.tasks.train_model.apply_async") as apply_async,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             URL, {"configuration": configuration.pk, "data_loc": data.pk}, format="json"
         )
@@ -128,7 +128,9 @@ def test_creating_a_model_queues_its_training_after_commit(
     body = response.json()
     assert body["status"] == "PENDING"
     assert body["project"] == project.pk
-    apply_async.assert_called_once_with((body["id"],), task_id=body["task_id"])
+    [sent] = sent_tasks
+    assert (sent.name, sent.args) == ("training.train_model", (body["id"],))
+    assert sent.options["task_id"] == body["task_id"]
 
 
 @pytest.mark.parametrize("status", [ValidationStatus.VALIDATING, ValidationStatus.INVALID])
@@ -284,15 +286,13 @@ def test_other_users_models_answer_404(other_user: Any, trained: TrainedModel) -
     assert intruder.get(f"{URL}{trained.pk}/sample_recommendation_raw/").status_code == 404
 
 
+@pytest.mark.usefixtures("broker_down")
 def test_a_model_the_broker_cannot_take_is_failed_with_the_reason(
     ml100k_data: TrainingData, django_capture_on_commit_callbacks: Any
 ) -> None:
     configuration = ModelConfigurationFactory(project=ml100k_data.project)
 
-    with (
-        mock.patch("training.tasks.train_model.apply_async", side_effect=OSError("broker down")),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         model = services.trained_model_create(configuration=configuration, data=ml100k_data)
 
     model.refresh_from_db()

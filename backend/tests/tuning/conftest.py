@@ -6,10 +6,7 @@ import pytest
 
 from projects.models import TrainingData
 from tests.factories import EvaluationConfigFactory, ParameterTuningJobFactory, SplitConfigFactory
-from tests.training import conftest as training_fixtures
 from tuning.models import ParameterTuningJob
-
-ml100k_data = training_fixtures.ml100k_data
 
 
 @pytest.fixture

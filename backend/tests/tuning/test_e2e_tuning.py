@@ -22,13 +22,14 @@ from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
+from core.models import JobStatus
 from recotem.asgi import application
 from recotem.celery import app as celery_app
 from recotem_common.artifact import read_artifact
 from recotem_common.events import ModelTrained
 from training.artifacts import model_signing_keys
 from tuning import selectors
-from tuning.models import JobStatus, ParameterTuningJob
+from tuning.models import ParameterTuningJob
 from tuning.splitting import sha256
 
 APPS_DIR = Path(__file__).resolve().parents[2] / "recotem"

@@ -18,13 +18,14 @@ from django.utils import timezone
 from irspack import SLIMRecommender
 from irspack.optimization import CategoricalRange
 
+from core.models import JobStatus
 from realtime.models import TaskLog
 from recotem_common.artifact import read_artifact
 from recotem_common.events import ModelTrained
 from training.artifacts import model_signing_keys
 from training.models import TrainedModel
 from tuning import engine, selectors, services
-from tuning.models import JobStatus, ParameterTuningJob
+from tuning.models import ParameterTuningJob
 from tuning.splitting import sha256
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from typing import Any
-from unittest import mock
 
 import pytest
 from rest_framework.test import APIClient
 
+from core.models import JobStatus
 from projects.models import TrainingData, ValidationStatus
+from realtime.services import task_log_append
+from tests.conftest import SentTask
 from tests.factories import (
     EvaluationConfigFactory,
     ParameterTuningJobFactory,
@@ -14,7 +16,7 @@ from tests.factories import (
     SplitConfigFactory,
     TrainingDataFactory,
 )
-from tuning.models import JobStatus, ParameterTuningJob
+from tuning.models import ParameterTuningJob
 
 URL = "/api/v1/parameter_tuning_job/"
 
@@ -35,12 +37,6 @@ def payload(user: Any, data: TrainingData) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def queued() -> Any:
-    with mock.patch("tuning.services._queue") as queue:
-        yield queue
-
-
 def _error(response: Any) -> dict[str, Any]:
     body: dict[str, Any] = response.json()["error"]
     return body
@@ -49,7 +45,7 @@ def _error(response: Any) -> dict[str, Any]:
 def test_creating_a_job_queues_it_after_commit_with_the_default_algorithms(
     client: APIClient,
     payload: dict[str, Any],
-    queued: Any,
+    sent_tasks: list[SentTask],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
@@ -67,12 +63,26 @@ def test_creating_a_job_queues_it_after_commit_with_the_default_algorithms(
         "TopPop",
     ]
     assert len(body["task_ids"]) == 4
-    (job,) = queued.call_args.args
-    assert job.pk == body["id"]
+    prepare_id, finalize_id, *worker_ids = body["task_ids"]
+    [prepare] = sent_tasks
+    assert (prepare.name, prepare.args) == ("tuning.prepare_job", (body["id"],))
+    assert prepare.options["task_id"] == prepare_id
+    # Then every worker at once, and finalize after the last of them.
+    [workers_then_finalize] = prepare.options["chain"]
+    assert [
+        (worker.task, worker.args, worker.options["task_id"])
+        for worker in workers_then_finalize.tasks.tasks
+    ] == [
+        ("tuning.run_trials", (body["id"], index), task_id)
+        for index, task_id in enumerate(worker_ids)
+    ]
+    finalize = workers_then_finalize.body
+    assert (finalize.task, finalize.args) == ("tuning.finalize_job", (body["id"],))
+    assert finalize.options["task_id"] == finalize_id
 
 
 def test_server_computed_fields_cannot_be_set(
-    client: APIClient, payload: dict[str, Any], queued: Any
+    client: APIClient, payload: dict[str, Any], sent_tasks: list[SentTask]
 ) -> None:
     payload |= {"status": "COMPLETED", "best_score": 1.0, "n_trials_finished": 9, "task_ids": ["x"]}
 
@@ -84,7 +94,7 @@ def test_server_computed_fields_cannot_be_set(
 
 
 def test_algorithm_names_are_checked_and_canonicalised(
-    client: APIClient, payload: dict[str, Any], queued: Any
+    client: APIClient, payload: dict[str, Any], sent_tasks: list[SentTask]
 ) -> None:
     payload["tried_algorithms_json"] = ["IALSRecommender", "RP3beta", "IALS"]
     assert client.post(URL, payload, format="json").json()["tried_algorithms_json"] == [
@@ -240,8 +250,6 @@ def test_a_job_without_a_study_has_no_trials_yet(client: APIClient, data: Traini
 
 
 def test_job_logs_are_listed_oldest_first(client: APIClient, data: TrainingData) -> None:
-    from realtime.services import task_log_append
-
     job = ParameterTuningJobFactory(data=data)
     for line in ("first", "second"):
         task_log_append(project_id=data.project_id, tuning_job_id=job.pk, message=line)
@@ -251,13 +259,11 @@ def test_job_logs_are_listed_oldest_first(client: APIClient, data: TrainingData)
     assert [log["contents"] for log in body["results"]] == ["first", "second"]
 
 
+@pytest.mark.usefixtures("broker_down")
 def test_a_job_the_broker_cannot_take_is_failed_with_the_reason(
     client: APIClient, payload: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
-    with (
-        mock.patch("celery.canvas._chain.apply_async", side_effect=OSError("broker down")),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         body = client.post(URL, payload, format="json").json()
 
     job = ParameterTuningJob.objects.get(pk=body["id"])

@@ -1,27 +1,8 @@
-"""Schedule the reaper of stalled tuning jobs with django-celery-beat.
-
-Beat runs the DatabaseScheduler, whose schedule lives in these tables; a row created
-here is picked up without any settings change and stays editable in the admin.
-"""
+"""Once registered the reaper with beat; the periodic tasks are now declared in code
+(``recotem/celery.py``) and installed by beat itself, so this does nothing any more.
+0004 removes the row it created on installations that ran it."""
 
 from django.db import migrations
-
-TASK_NAME = "tuning: fail stalled jobs"
-TASK_PATH = "tuning.tasks.reap_stalled_jobs"
-
-
-def create_schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
-    PeriodicTask.objects.update_or_create(
-        name=TASK_NAME,
-        defaults={"task": TASK_PATH, "interval": every_minute, "enabled": True},
-    )
-
-
-def remove_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -30,4 +11,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_schedule, remove_schedule)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]
