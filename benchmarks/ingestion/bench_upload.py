@@ -133,12 +133,14 @@ def _upload(project: Any, path: Path, name: str) -> tuple[int, float]:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from rest_framework.test import APIClient
 
+    from recotem.celery import app as celery_app
+
     client = APIClient()
     client.force_authenticate(project.owner)
     client.get("/api/v1/project/")  # loads the URLconf and views before timing
     payload = {"project": project.pk, "file": SimpleUploadedFile(name, path.read_bytes())}
     # The worker is measured separately, so the queued task is not sent anywhere.
-    with mock.patch("projects.tasks.validate_training_data.delay"):
+    with mock.patch.object(celery_app, "send_task"):
         started = time.perf_counter()
         response = client.post("/api/v1/training_data/", payload, format="multipart")
         seconds = time.perf_counter() - started

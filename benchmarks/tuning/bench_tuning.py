@@ -166,10 +166,13 @@ def _same_split(a: Any, b: Any) -> bool:
 def engine(n_tasks: int, split: Any, data: Any, split_config: Any, evaluation: Any) -> Run:
     from django.core.files.storage import default_storage
 
-    from tuning import engine as tuning_engine
-    from tuning import selectors, services
+    from training.algorithms import DEFAULT_ALGORITHMS
+    from tuning import selectors
+    from tuning.finalize import tuning_job_finalize
     from tuning.models import ParameterTuningJob
+    from tuning.prepare import tuning_job_prepare
     from tuning.splitting import load_split
+    from tuning.worker import tuning_job_work
 
     job = ParameterTuningJob.objects.create(
         data=data,
@@ -178,11 +181,11 @@ def engine(n_tasks: int, split: Any, data: Any, split_config: Any, evaluation: A
         n_tasks_parallel=n_tasks,
         n_trials=N_TRIALS,
         random_seed=SEED,
-        tried_algorithms_json=list(services.DEFAULT_ALGORITHMS),
+        tried_algorithms_json=list(DEFAULT_ALGORITHMS),
         train_after_tuning=False,
     )
     started = time.perf_counter()
-    services.tuning_job_prepare(job_id=job.pk)
+    tuning_job_prepare(job_id=job.pk)
     prepared = time.perf_counter()
     job.refresh_from_db()
     with default_storage.open(job.split_file, "rb") as handle:
@@ -192,7 +195,7 @@ def engine(n_tasks: int, split: Any, data: Any, split_config: Any, evaluation: A
         from django.db import connection
 
         try:
-            tuning_engine.tuning_job_work(job_id=job.pk, worker_index=index)
+            tuning_job_work(job_id=job.pk, worker_index=index)
         finally:
             connection.close()
 
@@ -204,7 +207,7 @@ def engine(n_tasks: int, split: Any, data: Any, split_config: Any, evaluation: A
     for task in tasks:
         task.join()
     wall = time.perf_counter() - searching
-    services.tuning_job_finalize(job_id=job.pk)
+    tuning_job_finalize(job_id=job.pk)
     job_seconds = time.perf_counter() - started - (checked - prepared)
     job.refresh_from_db()
     assert job.status == "COMPLETED", job.error_message
@@ -251,7 +254,7 @@ def fixtures(workdir: Path) -> tuple[Any, Any, Any]:
 
 def cold_start(split: Any, workdir: Path) -> float:
     """The one-time start of the trial-runner fork server in a fresh worker process."""
-    from tuning.runner import TrialRunner
+    from tuning.trial_runner import TrialRunner
     from tuning.splitting import dump_split
 
     path = workdir / "split.npz"
@@ -343,8 +346,8 @@ def update_docs(text: str) -> None:
 
 
 def measure(workdir: Path) -> tuple[list[Run], int, float]:
-    from tuning.runner import thread_budget
-    from tuning.services import DEFAULT_ALGORITHMS
+    from tuning.trial_runner import thread_budget
+    from training.algorithms import DEFAULT_ALGORITHMS
     from tuning.splitting import SplitSpec, compute_split
 
     threads = thread_budget(1)

@@ -24,9 +24,15 @@ from recotem_common.artifact import read_artifact
 from recotem_common.events import ModelTrained
 from training.artifacts import model_signing_keys
 from training.models import TrainedModel
-from tuning import engine, selectors, services
+from tuning import selectors, worker
+from tuning.finalize import tuning_job_finalize
 from tuning.models import ParameterTuningJob
+from tuning.prepare import tuning_job_prepare
+from tuning.progress import tuning_job_record_trial
+from tuning.reaper import tuning_jobs_reap
+from tuning.services import tuning_job_cancel
 from tuning.splitting import sha256
+from tuning.worker import tuning_job_work
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,10 +51,10 @@ def slow_slim() -> Any:
 
 
 def _run(job: ParameterTuningJob, workers: int = 1) -> ParameterTuningJob:
-    services.tuning_job_prepare(job_id=job.pk)
+    tuning_job_prepare(job_id=job.pk)
     for index in range(workers):
-        engine.tuning_job_work(job_id=job.pk, worker_index=index)
-    services.tuning_job_finalize(job_id=job.pk)
+        tuning_job_work(job_id=job.pk, worker_index=index)
+    tuning_job_finalize(job_id=job.pk)
     job.refresh_from_db()
     return job
 
@@ -92,16 +98,16 @@ def test_a_job_scores_every_trial_on_one_split_and_trains_the_best(
 @pytest.mark.usefixtures("slow_slim")
 def test_a_trial_over_timeout_singlestep_is_stopped_and_recorded(make_job: Any) -> None:
     job = make_job(n_trials=1, tried_algorithms_json=["SLIM"], timeout_singlestep=1)
-    services.tuning_job_prepare(job_id=job.pk)
+    tuning_job_prepare(job_id=job.pk)
 
     started = time.monotonic()
-    engine.tuning_job_work(job_id=job.pk, worker_index=0)
+    tuning_job_work(job_id=job.pk, worker_index=0)
 
     assert time.monotonic() - started < 30
     (trial,) = selectors.tuning_job_trials(job=job)
     assert trial["state"] == "FAIL"
     assert trial["message"] == "stopped: exceeded timeout_singlestep (1 s)"
-    services.tuning_job_finalize(job_id=job.pk)
+    tuning_job_finalize(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert "No trial finished successfully" in job.error_message
@@ -111,11 +117,11 @@ def test_a_trial_over_timeout_singlestep_is_stopped_and_recorded(make_job: Any) 
 @pytest.mark.usefixtures("slow_slim")
 def test_the_overall_time_limit_stops_the_job_for_every_worker(make_job: Any) -> None:
     job = make_job(n_trials=5, tried_algorithms_json=["SLIM"], timeout_overall=3)
-    services.tuning_job_prepare(job_id=job.pk)
+    tuning_job_prepare(job_id=job.pk)
 
     started = time.monotonic()
-    engine.tuning_job_work(job_id=job.pk, worker_index=0)
-    engine.tuning_job_work(job_id=job.pk, worker_index=1)
+    tuning_job_work(job_id=job.pk, worker_index=0)
+    tuning_job_work(job_id=job.pk, worker_index=1)
 
     assert time.monotonic() - started < 15
     trials = selectors.tuning_job_trials(job=job)
@@ -128,7 +134,7 @@ def test_the_overall_time_limit_stops_the_job_for_every_worker(make_job: Any) ->
 @pytest.mark.usefixtures("slow_slim")
 def test_cancel_stops_a_running_trial_within_seconds(make_job: Any) -> None:
     job = make_job(n_trials=3, tried_algorithms_json=["SLIM"])
-    services.tuning_job_prepare(job_id=job.pk)
+    tuning_job_prepare(job_id=job.pk)
 
     cancelled_at: list[float] = []
 
@@ -137,14 +143,14 @@ def test_cancel_stops_a_running_trial_within_seconds(make_job: Any) -> None:
             while not ParameterTuningJob.objects.filter(pk=job.pk, n_trials_started=1).exists():
                 time.sleep(0.2)
             time.sleep(1.0)
-            services.tuning_job_cancel(job=ParameterTuningJob.objects.get(pk=job.pk))
+            tuning_job_cancel(job=ParameterTuningJob.objects.get(pk=job.pk))
             cancelled_at.append(time.monotonic())
         finally:
             connection.close()
 
     canceller = threading.Thread(target=cancel_once_fitting)
     canceller.start()
-    engine.tuning_job_work(job_id=job.pk, worker_index=0)
+    tuning_job_work(job_id=job.pk, worker_index=0)
     stopped_at = time.monotonic()
     canceller.join()
 
@@ -152,19 +158,19 @@ def test_cancel_stops_a_running_trial_within_seconds(make_job: Any) -> None:
     (trial,) = selectors.tuning_job_trials(job=job)
     assert trial["state"] == "FAIL"
     assert trial["message"] == "stopped: the job was cancelled"
-    services.tuning_job_finalize(job_id=job.pk)
+    tuning_job_finalize(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.CANCELLED
 
 
 def test_a_failed_worker_does_not_discard_the_other_workers_trials(make_job: Any) -> None:
     job = make_job(n_trials=2, tried_algorithms_json=["TopPop"], train_after_tuning=False)
-    services.tuning_job_prepare(job_id=job.pk)
+    tuning_job_prepare(job_id=job.pk)
 
-    with mock.patch.object(engine.default_storage, "open", side_effect=OSError("disk gone")):
-        engine.tuning_job_work(job_id=job.pk, worker_index=1)
-    engine.tuning_job_work(job_id=job.pk, worker_index=0)
-    services.tuning_job_finalize(job_id=job.pk)
+    with mock.patch.object(worker.default_storage, "open", side_effect=OSError("disk gone")):
+        tuning_job_work(job_id=job.pk, worker_index=1)
+    tuning_job_work(job_id=job.pk, worker_index=0)
+    tuning_job_finalize(job_id=job.pk)
 
     job.refresh_from_db()
     assert job.status == JobStatus.COMPLETED
@@ -184,18 +190,18 @@ def test_parallel_workers_each_report_their_own_trial_count(make_job: Any) -> No
         try:
             for _ in range(n):
                 counts.append(
-                    services.tuning_job_record_trial(
+                    tuning_job_record_trial(
                         job_id=job.pk, score=None, algorithm="TopPop"
                     ).n_trials_finished
                 )
         finally:
             connection.close()
 
-    workers = [threading.Thread(target=record, args=(20,)) for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    threads = [threading.Thread(target=record, args=(20,)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
     assert sorted(counts) == list(range(1, 41))
 
@@ -217,7 +223,7 @@ def test_the_reaper_fails_running_jobs_whose_workers_stopped(make_job: Any) -> N
     stale = make_job(status=JobStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(minutes=30))
     alive = make_job(status=JobStatus.RUNNING, heartbeat_at=timezone.now())
 
-    assert services.tuning_jobs_reap() == [stale.pk]
+    assert tuning_jobs_reap() == [stale.pk]
 
     stale.refresh_from_db()
     alive.refresh_from_db()
@@ -237,7 +243,7 @@ def test_a_split_scheme_that_needs_time_fails_the_job_when_the_data_has_none(
     job.split.scheme = "TU"
     job.split.save()
 
-    services.tuning_job_prepare(job_id=job.pk)
+    tuning_job_prepare(job_id=job.pk)
 
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED

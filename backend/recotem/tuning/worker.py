@@ -3,9 +3,9 @@ budget, the deadline or a cancel ends the job.
 
 Each trial samples an algorithm, then that algorithm's parameters from irspack's own
 search space (prefixed ``<algorithm>.`` so the distributions of different algorithms
-never mix), and is fitted and scored by the trial runner subprocess on the job's one
-split file. Configurations whose estimated memory exceeds ``memory_budget`` are
-recorded as pruned without being fitted.
+never mix), and is fitted and scored on the job's one split file by the worker's trial
+runner process (``tuning.trial_runner``). Configurations whose estimated memory exceeds
+``memory_budget`` are recorded as pruned without being fitted.
 """
 
 from __future__ import annotations
@@ -26,16 +26,16 @@ from optuna.trial import Trial, TrialState
 
 from core.models import JobStatus
 from training.algorithms import MB, Algorithm, Shape, get_algorithm
-from tuning import runner as trial_runner
 from tuning import study as studies
+from tuning import trial_runner
 from tuning.models import ParameterTuningJob
-from tuning.selectors import tuning_job_status_payload
-from tuning.services import (
+from tuning.progress import (
     heartbeat,
     job_log,
     tuning_job_claim_trial,
     tuning_job_record_trial,
 )
+from tuning.selectors import tuning_job_status_payload
 from tuning.splitting import sha256
 
 logger = logging.getLogger(__name__)
