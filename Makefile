@@ -5,7 +5,7 @@ SHELL := /bin/bash
 TOOLS := $(CURDIR)/.tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 PYTHON ?= python3
-PROJECTS := common backend $(if $(wildcard inference/pyproject.toml),inference)
+PROJECTS := common backend inference
 PYTEST_ARGS ?=
 
 .PHONY: help setup run test test-common test-backend test-inference lint fmt
@@ -35,7 +35,7 @@ test-backend:
 	cd backend && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
 
 test-inference:
-	@if [ -f inference/pyproject.toml ]; then cd inference && $(UV) run --frozen pytest -q $(PYTEST_ARGS); fi
+	cd inference && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
 
 lint: setup ## ruff, ruff format --check and mypy on every project
 	@for project in $(PROJECTS); do \

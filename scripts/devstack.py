@@ -67,7 +67,7 @@ def _manage(env: dict[str, str], *command: str) -> None:
 
 def _roles(env: dict[str, str]) -> dict[str, list[str]]:
     python = str(BACKEND_BIN / "python")
-    roles = {
+    return {
         "backend": [
             str(BACKEND_BIN / "daphne"),
             "-b", "127.0.0.1",
@@ -90,11 +90,9 @@ def _roles(env: dict[str, str]) -> dict[str, list[str]]:
             "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
             "--schedule", str(Path(env["RECOTEM_DATA_DIR"]) / "celerybeat-schedule"),
         ],
-    }
-    if (INFERENCE_BIN / "python").exists():
         # Reads INFERENCE_HOST, INFERENCE_PORT and INFERENCE_WORKERS from the environment.
-        roles["inference"] = [str(INFERENCE_BIN / "python"), "-m", "inference"]
-    return roles
+        "inference": [str(INFERENCE_BIN / "python"), "-m", "inference"],
+    }
 
 
 def _start(roles: dict[str, list[str]], env: dict[str, str]) -> dict[str, subprocess.Popen[bytes]]:
@@ -146,9 +144,9 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"\nRecotem is starting: API http://127.0.0.1:{env['BACKEND_PORT']}/api/v1/ "
             f"(docs at /api/v1/schema/swagger-ui/), admin at "
-            f"http://127.0.0.1:{env['BACKEND_PORT']}/admin/"
-            + (f", inference http://127.0.0.1:{env['INFERENCE_PORT']}/" if "inference" in processes else "")
-            + f"\nRedis: {env.get('REDIS_URL') or 'configured by environment'}; "
+            f"http://127.0.0.1:{env['BACKEND_PORT']}/admin/, "
+            f"inference http://127.0.0.1:{env['INFERENCE_PORT']}/"
+            f"\nRedis: {env.get('REDIS_URL') or 'configured by environment'}; "
             f"database: {env.get('DATABASE_URL') or 'SQLite in ' + env['RECOTEM_DATA_DIR']}\n"
             "Press Ctrl+C to stop.\n",
             flush=True,

@@ -46,8 +46,8 @@ class ApiKeyAuth(SecurityBase):
     One dependency instead of a chain (header, runtime, key): FastAPI's bookkeeping
     for each dependency of a request costs more than the work itself, which for a
     key this worker has seen is a dictionary lookup. Being a ``SecurityBase``, it
-    appears in the OpenAPI schema as the API-key scheme. The recommendation routes
-    call it as a function (see ``inference.parsing``).
+    appears in the OpenAPI schema as the API-key scheme. The recommendation routes'
+    class (``inference.parsing.KeyedRoute``) calls it before their endpoints run.
     """
 
     def __init__(self, *scopes: str) -> None:

@@ -1,17 +1,17 @@
-"""What the recommendation routes read from a request themselves: path ids and the
-JSON body, and the OpenAPI description of both.
+"""What the recommendation routes read from a request themselves: the API key, path ids
+and the JSON body, and the OpenAPI description of all three.
 
 Those routes carry nearly all traffic. FastAPI's per-request bookkeeping for declared
 parameters and dependencies (and its body handling: the content type read with the
 ``email`` package, JSON parsed with the standard library, then validated) costs them
-about a fifth of their time, more than scoring a user. So they take the ``Request``
-and do the same steps directly: :func:`path_id`, the API-key dependency called as a
-function, and :func:`read_body`, where pydantic validates the raw bytes in one step.
-Their routers use :class:`RequestRoute`, which calls the endpoint with the request and
-nothing else. Failures are raised as FastAPI's ``RequestValidationError`` with
-FastAPI's locations (``("path", name)``, ``("body", field, ...)``), so the one error
-handler renders them as it renders FastAPI's. :func:`described` puts the parameters,
-the body and the key in the OpenAPI schema as FastAPI would.
+about a fifth of their time, more than scoring a user. So their routers use
+:class:`KeyedRoute`, which verifies the API key itself and calls the endpoint with the
+request and the key; the endpoint reads :func:`path_id` and :func:`read_body`, where
+pydantic validates the raw bytes in one step. Failures are raised as FastAPI's
+``RequestValidationError`` with FastAPI's locations (``("path", name)``,
+``("body", field, ...)``), so the one error handler renders them as it renders
+FastAPI's. :func:`described` puts the parameters and the body in the OpenAPI schema as
+FastAPI would; the route adds the key.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect
 
-from inference.deps import PREDICT_KEY
+from inference.deps import PREDICT_KEY, ApiKeyAuth
+from inference.selectors import KeyState
 
 Body = TypeVar("Body", bound=BaseModel)
 # Ids are bigint in the database; larger numbers cannot name anything.
@@ -33,17 +34,37 @@ MAX_ID = 2**63 - 1
 NOT_JSON = "Send the body as a JSON object with Content-Type: application/json."
 
 
-class RequestRoute(APIRoute):
-    """A route whose endpoint takes the ``Request`` alone and returns a ``Response``.
+KeyedEndpoint = Callable[[Request, KeyState], Coroutine[Any, Any, Response]]
 
-    FastAPI's handler would still resolve the (empty) parameters and dependencies of
-    every request; this one awaits the endpoint. The schema is FastAPI's, from the
-    endpoint's ``openapi_extra`` (see :func:`described`).
+
+class KeyedRoute(APIRoute):
+    """A route whose endpoint takes the ``Request`` and the verified API key.
+
+    The key is resolved here, before the endpoint runs: a request without a valid key
+    with the route's scope (``api_key``) never reaches it, and the endpoint cannot
+    forget to ask. FastAPI's own handler would also resolve the (empty) parameters and
+    dependencies of every request; this one does not. The schema is FastAPI's, from the
+    endpoint's ``openapi_extra`` (see :func:`described`) and the key's security scheme,
+    added here from the same ``api_key`` that is enforced.
     """
 
+    api_key: ApiKeyAuth = PREDICT_KEY
+
+    def __init__(self, path: str, endpoint: KeyedEndpoint, **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        self.openapi_extra = {
+            **(self.openapi_extra or {}),
+            "security": [{self.api_key.scheme_name: []}],
+        }
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        endpoint: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
-        return endpoint
+        endpoint: KeyedEndpoint = self.endpoint
+        api_key = self.api_key
+
+        async def handle(request: Request) -> Response:
+            return await endpoint(request, await api_key(request))
+
+        return handle
 
 
 def path_id(request: Request, name: str) -> int:
@@ -98,7 +119,7 @@ async def _body(request: Request) -> bytes:
 
 def described(*, body: type[BaseModel], path: dict[str, str]) -> dict[str, Any]:
     """``openapi_extra`` for a route that reads ``path`` ids (name -> description) and
-    a JSON ``body`` itself and needs an API key with the predict scope."""
+    a JSON ``body`` itself."""
     return {
         "parameters": [
             {
@@ -119,5 +140,4 @@ def described(*, body: type[BaseModel], path: dict[str, str]) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": body.model_json_schema()}},
         },
-        "security": [{PREDICT_KEY.scheme_name: []}],
     }

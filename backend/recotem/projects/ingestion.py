@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from django.conf import settings
 
 from core.errors import ApplicationError, ConflictError
-from projects.models import ItemMetaData, TrainingData, ValidationStatus
+from projects.models import ItemMetaData, TrainingData, Upload, ValidationStatus
 from projects.readers import (
     DataFileError,
     StoredFile,
@@ -34,7 +34,6 @@ from projects.timestamps import ACCEPTED_TIME_TEXT, BadTimeValueError, TimeColum
 if TYPE_CHECKING:
     import pandas as pd
 
-Upload = TrainingData | ItemMetaData
 
 # Distinct ids are kept as Arrow arrays of uniques, merged once the unmerged part grows
 # past what is already known, so memory follows the number of distinct ids, not of rows.

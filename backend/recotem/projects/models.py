@@ -83,3 +83,7 @@ class ItemMetaData(UploadedFile):
 
     def __str__(self) -> str:
         return f"{self.basename} ({self.project})"
+
+
+# Either kind of uploaded table, where the code treats both alike.
+Upload = TrainingData | ItemMetaData

@@ -25,7 +25,7 @@ from projects.ingestion import (
     inspect_item_metadata,
     stored_file,
 )
-from projects.models import ItemMetaData, Project, TrainingData, ValidationStatus
+from projects.models import ItemMetaData, Project, TrainingData, Upload, ValidationStatus
 from projects.readers import DataFileError, kind_from_name
 from projects.selectors import (
     project_busy_reason,
@@ -37,7 +37,6 @@ from recotem_common import errors as codes
 
 logger = logging.getLogger(__name__)
 
-Upload = TrainingData | ItemMetaData
 COLUMN_FIELDS = ("user_column", "item_column", "time_column")
 FAILED_UNEXPECTEDLY = "The file could not be read because of an internal error."
 

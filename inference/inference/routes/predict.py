@@ -1,6 +1,7 @@
 """Recommendations from one model: for a user, a batch of users, or a profile.
 
-These routes read their path id, key and body themselves (see ``inference.parsing``).
+These routes get the verified key from their route class and read their path id and
+body themselves (see ``inference.parsing``).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from typing import TypeVar
 from fastapi import APIRouter, Request
 
 from inference import recommend
-from inference.deps import PREDICT_KEY, runtime_of
+from inference.deps import runtime_of
 from inference.model_cache import LoadedModel
-from inference.parsing import RequestRoute, described, path_id, read_body
+from inference.parsing import KeyedRoute, described, path_id, read_body
 from inference.responses import JsonResponse, scored_items
 from inference.routes.common import MODEL_ID, recommend_recorded
 from inference.runtime import Runtime
@@ -25,18 +26,18 @@ from inference.schemas import (
     ProfileRequest,
     Recommendation,
 )
+from inference.selectors import KeyState
 
-router = APIRouter(prefix="/predict", tags=["predict"], route_class=RequestRoute)
+router = APIRouter(prefix="/predict", tags=["predict"], route_class=KeyedRoute)
 _MODEL_PATH = {"model_id": MODEL_ID}
 Body = TypeVar("Body", PredictRequest, BatchPredictRequest, ProfileRequest)
 
 
 async def _model_and_body(
-    request: Request, body_model: type[Body]
+    request: Request, key: KeyState, body_model: type[Body]
 ) -> tuple[Runtime, LoadedModel, Body]:
-    """What every route here starts with: the key, the body (with its cutoff checked)
-    and the path's model, loaded and of the key's project."""
-    key = await PREDICT_KEY(request)
+    """What every route here starts with: the body (with its cutoff checked) and the
+    path's model, loaded and of the key's project."""
     model_id = path_id(request, "model_id")
     body = await read_body(request, body_model)
     runtime = runtime_of(request)
@@ -50,9 +51,9 @@ async def _model_and_body(
     response_model=Recommendation,
     openapi_extra=described(body=PredictRequest, path=_MODEL_PATH),
 )
-async def predict(request: Request) -> JsonResponse:
+async def predict(request: Request, key: KeyState) -> JsonResponse:
     """Top items for one user; unknown users get popular items unless told otherwise."""
-    runtime, model, body = await _model_and_body(request, PredictRequest)
+    runtime, model, body = await _model_and_body(request, key, PredictRequest)
     return JsonResponse(await recommend_recorded(runtime, model, body))
 
 
@@ -61,9 +62,9 @@ async def predict(request: Request) -> JsonResponse:
     response_model=BatchRecommendation,
     openapi_extra=described(body=BatchPredictRequest, path=_MODEL_PATH),
 )
-async def predict_batch(request: Request) -> JsonResponse:
+async def predict_batch(request: Request, key: KeyState) -> JsonResponse:
     """Top items for many users, scored together in one vectorised call."""
-    runtime, model, body = await _model_and_body(request, BatchPredictRequest)
+    runtime, model, body = await _model_and_body(request, key, BatchPredictRequest)
     recommend.check_batch_size(len(body.user_ids), runtime.settings)
     results = recommend.for_users(model, body, metrics=runtime.metrics)
     return JsonResponse(
@@ -83,9 +84,9 @@ async def predict_batch(request: Request) -> JsonResponse:
     response_model=ProfileRecommendation,
     openapi_extra=described(body=ProfileRequest, path=_MODEL_PATH),
 )
-async def predict_profile(request: Request) -> JsonResponse:
+async def predict_profile(request: Request, key: KeyState) -> JsonResponse:
     """Top items for a user the model does not know, from items they interacted with."""
-    runtime, model, body = await _model_and_body(request, ProfileRequest)
+    runtime, model, body = await _model_and_body(request, key, ProfileRequest)
     items, fallback = recommend.for_profile(model, body, metrics=runtime.metrics)
     return JsonResponse(
         {

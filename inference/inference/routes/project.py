@@ -1,6 +1,7 @@
 """Recommendations for a project, routed over its deployment slots (A/B tests).
 
-This route reads its path id, key and body itself (see ``inference.parsing``).
+This route gets the verified key from its route class and reads its path id and body
+itself (see ``inference.parsing``).
 """
 
 from __future__ import annotations
@@ -8,16 +9,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from inference import recommend
-from inference.deps import PREDICT_KEY, runtime_of
+from inference.deps import runtime_of
 from inference.errors import NotFound
-from inference.parsing import RequestRoute, described, path_id, read_body
+from inference.parsing import KeyedRoute, described, path_id, read_body
 from inference.responses import JsonResponse
 from inference.routes.common import PROJECT_ID, recommend_recorded
 from inference.schemas import PredictRequest, ProjectRecommendation
+from inference.selectors import KeyState
 
-router = APIRouter(
-    prefix="/predict/project", tags=["predict"], route_class=RequestRoute
-)
+router = APIRouter(prefix="/predict/project", tags=["predict"], route_class=KeyedRoute)
 
 
 @router.post(
@@ -25,9 +25,8 @@ router = APIRouter(
     response_model=ProjectRecommendation,
     openapi_extra=described(body=PredictRequest, path={"project_id": PROJECT_ID}),
 )
-async def predict_for_project(request: Request) -> JsonResponse:
+async def predict_for_project(request: Request, key: KeyState) -> JsonResponse:
     """Top items for a user from the slot the user is routed to (sticky per user)."""
-    key = await PREDICT_KEY(request)
     project_id = path_id(request, "project_id")
     runtime = runtime_of(request)
     if key.project_id != project_id:

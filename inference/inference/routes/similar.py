@@ -15,8 +15,6 @@ from inference.schemas import DEFAULT_CUTOFF, MAX_FILTER_ITEMS, SimilarItems
 
 router = APIRouter(prefix="/similar", tags=["similar"])
 
-ItemFilter = Annotated[list[str], Query(max_length=MAX_FILTER_ITEMS)]
-
 
 @router.get("/{model_id}/{item_id}", response_model=SimilarItems)
 async def similar_items(
