@@ -11,17 +11,15 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import status
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import ApiKey
 from accounts.selectors import api_keys_usable_by, refresh_tokens_outstanding
-from core.errors import ApplicationError
 from core.events import publish_model_event_on_commit
+from core.exceptions import AuthenticationFailed, Conflict, ValidationFailed, field_error
 from projects.models import Project
-from recotem_common import errors as codes
 from recotem_common.api_keys import ALL_SCOPES, generate_api_key, lookup_prefix
 from recotem_common.events import ApiKeyRevoked
 
@@ -29,10 +27,6 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 GENERATED_PASSWORD_BYTES = 18
 
 USER_EDITABLE_FIELDS = frozenset({"username", "email", "first_name", "last_name", "is_staff"})
-
-
-def _field_error(field: str, message: str) -> ApplicationError:
-    return ApplicationError(message, fields={field: [message]})
 
 
 # --- API keys -------------------------------------------------------------------------
@@ -44,9 +38,9 @@ def api_key_scopes_validate(scopes: Sequence[str]) -> list[str]:
     unknown = [scope for scope in scopes if scope not in ALL_SCOPES]
     if unknown:
         names = ", ".join(repr(scope) for scope in unknown)
-        raise _field_error("scopes", f"Unknown scope {names}; allowed scopes are {allowed}.")
+        raise field_error("scopes", f"Unknown scope {names}; allowed scopes are {allowed}.")
     if not scopes:
-        raise _field_error("scopes", f"Give at least one scope: {allowed}.")
+        raise field_error("scopes", f"Give at least one scope: {allowed}.")
     return [scope for scope in ALL_SCOPES if scope in scopes]
 
 
@@ -66,23 +60,21 @@ def api_key_create(
     """Issue a key; the returned secret is never stored and cannot be shown again."""
     name = name.strip()
     if not name:
-        raise _field_error("name", "Give the API key a name.")
+        raise field_error("name", "Give the API key a name.")
     max_name_length = ApiKey._meta.get_field("name").max_length or 0
     if len(name) > max_name_length:
         message = f"The name is longer than {max_name_length} characters."
-        raise _field_error("name", message)
+        raise field_error("name", message)
     # Staff may see every project, but a key is bound to its owner's own project so
     # that it cannot outlive the owner's access to someone else's data.
     if project.owner_id != owner.pk:
-        raise _field_error(
-            "project", "An API key can only be bound to one of its owner's projects."
-        )
+        raise field_error("project", "An API key can only be bound to one of its owner's projects.")
     stored_scopes = api_key_scopes_validate(scopes)
     if expires_at is not None and expires_at <= timezone.now():
-        raise _field_error("expires_at", "The expiry date must be in the future.")
+        raise field_error("expires_at", "The expiry date must be in the future.")
     if ApiKey.objects.filter(project=project, name=name).exists():
         message = f"This project already has an API key named {name!r}."
-        raise _field_error("name", message)
+        raise field_error("name", message)
 
     raw_key = generate_api_key()
     prefix = lookup_prefix(raw_key)
@@ -134,7 +126,7 @@ def _password_validate(password: str, *, user: Any, field: str) -> None:
     try:
         password_validation.validate_password(password, user=user)
     except DjangoValidationError as error:
-        raise ApplicationError(
+        raise ValidationFailed(
             " ".join(error.messages), fields={field: list(error.messages)}
         ) from error
 
@@ -144,11 +136,7 @@ def refresh_token_blacklist(*, raw_token: str) -> None:
     try:
         RefreshToken(raw_token).blacklist()  # type: ignore[arg-type]
     except TokenError as error:
-        raise ApplicationError(
-            f"The refresh token cannot be used: {error}.",
-            code=codes.AUTHENTICATION_FAILED,
-            status_code=status.HTTP_401_UNAUTHORIZED,
-        ) from error
+        raise AuthenticationFailed(f"The refresh token cannot be used: {error}.") from error
 
 
 def refresh_tokens_blacklist(*, user: Any) -> int:
@@ -190,9 +178,9 @@ def user_update(*, user: Any, acting_user: Any, data: dict[str, Any]) -> Any:
     # notify the inference service; a plain update must not bypass them.
     unknown = sorted(set(data) - USER_EDITABLE_FIELDS)
     if unknown:
-        raise ApplicationError(f"These fields cannot be changed: {', '.join(unknown)}.")
+        raise ValidationFailed(f"These fields cannot be changed: {', '.join(unknown)}.")
     if user.pk == acting_user.pk and data.get("is_staff") is False:
-        raise _field_error("is_staff", "You cannot remove your own staff status.")
+        raise field_error("is_staff", "You cannot remove your own staff status.")
     for field, value in data.items():
         setattr(user, field, value)
     user.save(update_fields=list(data))
@@ -203,7 +191,7 @@ def user_update(*, user: Any, acting_user: Any, data: dict[str, Any]) -> Any:
 def user_deactivate(*, user: Any, acting_user: Any) -> Any:
     """Disable an account: its sessions end and its API keys stop working at once."""
     if user.pk == acting_user.pk:
-        raise ApplicationError("You cannot deactivate your own account.")
+        raise ValidationFailed("You cannot deactivate your own account.")
     if not user.is_active:
         return user
     user.is_active = False
@@ -249,7 +237,7 @@ def default_admin_create(*, username: str, password: str) -> DefaultAdmin | None
     if user_model.objects.filter(is_superuser=True).exists():
         return None
     if user_model.objects.filter(username=username).exists():
-        raise ApplicationError(
+        raise Conflict(
             f"A user named {username!r} exists but is not a superuser; it was left "
             "unchanged. Promote it with `manage.py shell` or choose another "
             "DEFAULT_ADMIN_USERNAME."

@@ -43,7 +43,7 @@ from accounts.serializers import (
     UserUpdateSerializer,
 )
 from accounts.throttling import LOGIN_SCOPE, LoginRateThrottle
-from core.errors import ApplicationError
+from core.exceptions import ValidationFailed
 from core.ownership import Requester
 
 DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
@@ -76,7 +76,7 @@ class LogoutView(APIView):
         body = request.data if isinstance(request.data, dict) else {}
         raw_token = body.get("refresh") or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
         if not raw_token:
-            raise ApplicationError(
+            raise ValidationFailed(
                 "No refresh token: send it in the 'refresh' field or the "
                 f"{settings.JWT_REFRESH_COOKIE} cookie."
             )

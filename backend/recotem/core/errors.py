@@ -1,4 +1,9 @@
-"""One exception type for services and one handler that renders every API error."""
+"""The one handler that renders every API error in the envelope (``recotem_common.errors``).
+
+Refusals raised by services (``core.exceptions``) get the status of their kind; DRF's
+and Django's own exceptions keep theirs, with a stable code; anything else is a 500 that
+is logged and says nothing about its cause.
+"""
 
 from __future__ import annotations
 
@@ -13,39 +18,28 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.exceptions import (
+    ApplicationError,
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    ValidationFailed,
+)
 from recotem_common import errors as codes
 from recotem_common.errors import error_body
 
 logger = logging.getLogger(__name__)
 
 
-class ApplicationError(Exception):
-    """A failure a service reports to its caller, with the HTTP status it maps to."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str = codes.VALIDATION_ERROR,
-        status_code: int = status.HTTP_400_BAD_REQUEST,
-        fields: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status_code = status_code
-        self.fields = fields
-
-
-class ConflictError(ApplicationError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code=codes.CONFLICT, status_code=status.HTTP_409_CONFLICT)
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = codes.PAYLOAD_TOO_LARGE
-    default_detail = "The request body is too large."
+# The HTTP answer to each kind of refusal a service raises (core.exceptions).
+_STATUS_BY_ERROR: dict[type[ApplicationError], int] = {
+    ValidationFailed: status.HTTP_400_BAD_REQUEST,
+    AuthenticationFailed: status.HTTP_401_UNAUTHORIZED,
+    NotFound: status.HTTP_404_NOT_FOUND,
+    Conflict: status.HTTP_409_CONFLICT,
+    PayloadTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+}
 
 
 _CODE_BY_EXCEPTION: dict[type[exceptions.APIException], str] = {
@@ -58,7 +52,6 @@ _CODE_BY_EXCEPTION: dict[type[exceptions.APIException], str] = {
     exceptions.MethodNotAllowed: codes.METHOD_NOT_ALLOWED,
     exceptions.UnsupportedMediaType: codes.UNSUPPORTED_MEDIA_TYPE,
     exceptions.Throttled: codes.THROTTLED,
-    PayloadTooLarge: codes.PAYLOAD_TOO_LARGE,
 }
 
 
@@ -80,8 +73,11 @@ def _validation_response(detail: Any) -> Response:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        body = error_body(exc.code, exc.message, fields=exc.fields)
-        return Response(body, status=exc.status_code)
+        status_code = next(
+            (code for kind, code in _STATUS_BY_ERROR.items() if isinstance(exc, kind)), None
+        )
+        if status_code is not None:
+            return Response(error_body(exc.code, exc.message, fields=exc.fields), status_code)
     if isinstance(exc, DjangoValidationError):
         return _validation_response(as_serializer_error(exc))
     if isinstance(exc, Http404):

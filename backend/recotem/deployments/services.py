@@ -7,8 +7,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from core.errors import ApplicationError, ConflictError
 from core.events import publish_model_event_on_commit
+from core.exceptions import Conflict, ValidationFailed, field_error
 from core.models import JobStatus
 from deployments.models import ABTest, ConversionEvent, DeploymentSlot, Impression
 from deployments.selectors import ab_test_results
@@ -25,15 +25,17 @@ def _announce_slots_changed(project_id: int) -> None:
 
 def _check_servable(*, project: Project, trained_model: TrainedModel) -> None:
     if trained_model.configuration.project_id != project.pk:
-        raise ApplicationError(
+        raise field_error(
+            "trained_model",
             "The trained model belongs to another project.",
-            fields={"trained_model": ["Choose a model of this project."]},
+            field_message="Choose a model of this project.",
         )
     if trained_model.status != JobStatus.COMPLETED:
-        raise ApplicationError(
+        raise field_error(
+            "trained_model",
             f"Model #{trained_model.pk} is {trained_model.status.lower()}; only a "
             "completed model can be deployed.",
-            fields={"trained_model": ["The model has not finished training."]},
+            field_message="The model has not finished training.",
         )
 
 
@@ -48,7 +50,7 @@ def deployment_slot_create(
 ) -> DeploymentSlot:
     _check_servable(project=project, trained_model=trained_model)
     if DeploymentSlot.objects.filter(project=project, name=name).exists():
-        raise ConflictError(f"This project already has a slot named '{name}'.")
+        raise Conflict(f"This project already has a slot named '{name}'.")
     slot = DeploymentSlot.objects.create(
         project=project,
         name=name,
@@ -63,7 +65,7 @@ def deployment_slot_create(
 @transaction.atomic
 def deployment_slot_update(*, slot: DeploymentSlot, data: dict[str, Any]) -> DeploymentSlot:
     if "project" in data and data["project"].pk != slot.project_id:
-        raise ApplicationError("A slot cannot move to another project.")
+        raise ValidationFailed("A slot cannot move to another project.")
     trained_model = data.get("trained_model", slot.trained_model)
     _check_servable(project=slot.project, trained_model=trained_model)
     name = data.get("name", slot.name)
@@ -72,7 +74,7 @@ def deployment_slot_update(*, slot: DeploymentSlot, data: dict[str, Any]) -> Dep
         .exclude(pk=slot.pk)
         .exists()
     ):
-        raise ConflictError(f"This project already has a slot named '{name}'.")
+        raise Conflict(f"This project already has a slot named '{name}'.")
     for field in ("name", "trained_model", "weight", "is_active"):
         if field in data:
             setattr(slot, field, data[field])
@@ -85,7 +87,7 @@ def deployment_slot_update(*, slot: DeploymentSlot, data: dict[str, Any]) -> Dep
 def deployment_slot_delete(*, slot: DeploymentSlot) -> None:
     running = ABTest.objects.filter(status=ABTest.Status.RUNNING)
     if running.filter(Q(control_slot=slot) | Q(variant_slot=slot)).exists():
-        raise ConflictError("This slot is an arm of a running A/B test; stop the test first.")
+        raise Conflict("This slot is an arm of a running A/B test; stop the test first.")
     project_id = slot.project_id
     slot.delete()
     _announce_slots_changed(project_id)
@@ -93,15 +95,17 @@ def deployment_slot_delete(*, slot: DeploymentSlot) -> None:
 
 def _check_arms(*, project: Project, control: DeploymentSlot, variant: DeploymentSlot) -> None:
     if control.pk == variant.pk:
-        raise ApplicationError(
+        raise field_error(
+            "variant_slot",
             "The control and variant must be different slots.",
-            fields={"variant_slot": ["Choose a slot other than the control."]},
+            field_message="Choose a slot other than the control.",
         )
     for field, slot in (("control_slot", control), ("variant_slot", variant)):
         if slot.project_id != project.pk:
-            raise ApplicationError(
+            raise field_error(
+                field,
                 "Both slots must belong to the test's project.",
-                fields={field: ["This slot belongs to another project."]},
+                field_message="This slot belongs to another project.",
             )
 
 
@@ -114,9 +118,9 @@ def ab_test_create(*, project: Project, data: dict[str, Any]) -> ABTest:
 @transaction.atomic
 def ab_test_update(*, ab_test: ABTest, data: dict[str, Any]) -> ABTest:
     if ab_test.status != ABTest.Status.DRAFT:
-        raise ConflictError(f"A {ab_test.status.lower()} test cannot be edited.")
+        raise Conflict(f"A {ab_test.status.lower()} test cannot be edited.")
     if "project" in data and data["project"].pk != ab_test.project_id:
-        raise ApplicationError("A test cannot move to another project.")
+        raise ValidationFailed("A test cannot move to another project.")
     _check_arms(
         project=ab_test.project,
         control=data.get("control_slot", ab_test.control_slot),
@@ -135,7 +139,7 @@ def _locked(ab_test: ABTest) -> ABTest:
 
 def _require_status(ab_test: ABTest, allowed: Sequence[str], action: str) -> None:
     if ab_test.status not in allowed:
-        raise ConflictError(
+        raise Conflict(
             f"Cannot {action} a test that is {ab_test.status.lower()}; it must be "
             f"{' or '.join(s.lower() for s in allowed)}."
         )
@@ -152,10 +156,10 @@ def ab_test_start(*, ab_test: ABTest) -> ABTest:
         .first()
     )
     if clash is not None:
-        raise ConflictError(f"Test '{clash.name}' is already running on these two slots.")
+        raise Conflict(f"Test '{clash.name}' is already running on these two slots.")
     for slot in (ab_test.control_slot, ab_test.variant_slot):
         if not slot.is_active:
-            raise ConflictError(f"Slot '{slot.name}' is inactive; activate it first.")
+            raise Conflict(f"Slot '{slot.name}' is inactive; activate it first.")
     ab_test.status = ABTest.Status.RUNNING
     ab_test.started_at = timezone.now()
     ab_test.save(update_fields=["status", "started_at", "updated_at"])
@@ -204,14 +208,15 @@ def ab_test_promote_winner(*, ab_test: ABTest, winner: DeploymentSlot | None = N
     if winner is None:
         results = ab_test_results(ab_test=ab_test)
         if not results["significant"]:
-            raise ConflictError(
+            raise Conflict(
                 "The difference is not significant; name the slot to promote explicitly."
             )
         winner = ab_test.variant_slot if results["difference"] > 0 else ab_test.control_slot
     if winner.pk not in arms:
-        raise ApplicationError(
+        raise field_error(
+            "slot",
             "The winner must be one of the test's two slots.",
-            fields={"slot": ["Choose the control or the variant slot."]},
+            field_message="Choose the control or the variant slot.",
         )
     loser = next(slot for pk, slot in arms.items() if pk != winner.pk)
     DeploymentSlot.objects.filter(pk=winner.pk).update(weight=100.0, is_active=True)
@@ -233,9 +238,9 @@ def ab_test_evaluate(*, ab_test: ABTest) -> dict[str, Any]:
 
 def conversion_batch_check(*, size: int) -> None:
     if size == 0:
-        raise ApplicationError("Send at least one event.")
+        raise ValidationFailed("Send at least one event.")
     if size > MAX_CONVERSION_BATCH:
-        raise ApplicationError(
+        raise ValidationFailed(
             f"A batch may hold at most {MAX_CONVERSION_BATCH} events; this one has {size}."
         )
 
@@ -259,16 +264,18 @@ def conversion_events_create(
         impression = by_request.get(event["recommendation_request_id"])
         slot: DeploymentSlot | None = event.get("deployment_slot")
         if impression is None or impression.deployment_slot_id is None:
-            raise ApplicationError(
+            raise field_error(
+                "recommendation_request_id",
                 f"Event {index}: no recommendation with request_id "
                 f"{event['recommendation_request_id']} was served; use the request_id "
                 "returned by the inference API.",
-                fields={"recommendation_request_id": ["Unknown request id."]},
+                field_message="Unknown request id.",
             )
         if slot is not None and slot.pk != impression.deployment_slot_id:
-            raise ApplicationError(
+            raise field_error(
+                "deployment_slot",
                 f"Event {index}: request {impression.request_id} was served by another slot.",
-                fields={"deployment_slot": ["Does not match the slot that served it."]},
+                field_message="Does not match the slot that served it.",
             )
         created.append(
             ConversionEvent(

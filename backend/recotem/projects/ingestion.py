@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.conf import settings
 
-from core.errors import ApplicationError, ConflictError
+from core.exceptions import Conflict, ValidationFailed
 from projects.models import ItemMetaData, TrainingData, Upload, ValidationStatus
 from projects.readers import (
     DataFileError,
@@ -180,7 +180,7 @@ def _interaction_batches(
 def stored_file(upload: Upload) -> StoredFile:
     stored = upload.file
     if not stored:
-        raise ApplicationError(
+        raise ValidationFailed(
             f"The file of {upload.basename or 'this upload'} was removed (unlinked)."
         )
     name: str = stored.name or ""
@@ -235,7 +235,7 @@ def inspect_item_metadata(stored: StoredFile, *, item_column: str) -> TableStats
 
 def _require_valid(upload: Upload) -> None:
     if upload.validation_status != ValidationStatus.VALID:
-        raise ConflictError(
+        raise Conflict(
             f"{upload.basename or 'This file'} cannot be used: its validation status "
             f"is {upload.validation_status}."
         )
@@ -277,7 +277,7 @@ def load_interactions(training_data: TrainingData) -> pd.DataFrame:
                 if batch.times is not None:
                     times.append(batch.times)
     except DataFileError as exc:
-        raise ApplicationError(f"{training_data.basename}: {exc.message}") from exc
+        raise ValidationFailed(f"{training_data.basename}: {exc.message}") from exc
     columns: dict[str, Any] = {
         project.user_column: pd.Series(_object_strings(users), dtype=object),
         project.item_column: pd.Series(_object_strings(items), dtype=object),
@@ -308,7 +308,7 @@ def load_item_metadata(item_meta_data: ItemMetaData) -> pd.DataFrame:
                 parts.append(data)
             columns = list(source.columns)
     except DataFileError as exc:
-        raise ApplicationError(f"{item_meta_data.basename}: {exc.message}") from exc
+        raise ValidationFailed(f"{item_meta_data.basename}: {exc.message}") from exc
     table = pa.Table.from_batches(parts) if parts else None
     frame = table.to_pandas() if table is not None else _empty_frame(columns)
     frame[item_column] = pd.Series(_object_strings(ids), index=frame.index, dtype=object)
@@ -349,6 +349,6 @@ def preview(upload: Upload, *, n_rows: int) -> tuple[list[str], list[list[Any]]]
                     break
             columns = list(source.columns)
     except DataFileError as exc:
-        raise ApplicationError(f"{upload.basename}: {exc.message}") from exc
+        raise ValidationFailed(f"{upload.basename}: {exc.message}") from exc
     rows = [[_json_safe(record.get(name)) for name in columns] for record in records]
     return columns, rows

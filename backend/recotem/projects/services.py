@@ -13,9 +13,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
-from rest_framework import status
 
-from core.errors import ApplicationError, ConflictError
+from core.exceptions import ApplicationError, Conflict, PayloadTooLarge, field_error
 from core.limits import too_large_message
 from core.tasks import TaskName, queue_on_commit, task
 from deployments.models import DeploymentSlot
@@ -33,7 +32,6 @@ from projects.selectors import (
     training_data_busy_reason,
 )
 from projects.uploads import HashedUploadedFile
-from recotem_common import errors as codes
 
 logger = logging.getLogger(__name__)
 
@@ -47,20 +45,20 @@ def _check_columns(*, user_column: str, item_column: str, time_column: str | Non
         names["time_column"] = time_column
     for field, value in names.items():
         if not value.strip():
-            raise ApplicationError(
-                f"{field} must name a column.", fields={field: ["This may not be blank."]}
+            raise field_error(
+                field, f"{field} must name a column.", field_message="This may not be blank."
             )
     if user_column == item_column:
         message = "The user column and the item column must be different columns."
-        raise ApplicationError(message, fields={"item_column": [message]})
+        raise field_error("item_column", message)
     if time_column in (user_column, item_column):
         message = "The time column must differ from the user and item columns."
-        raise ApplicationError(message, fields={"time_column": [message]})
+        raise field_error("time_column", message)
 
 
 def _duplicate_name(name: str) -> ApplicationError:
     message = f"You already have a project named '{name}'."
-    return ApplicationError(message, fields={"name": [message]})
+    return field_error("name", message)
 
 
 def _save_project(project: Project) -> Project:
@@ -105,7 +103,7 @@ def project_update(*, project: Project, **changes: Any) -> Project:
         field in changes and changes[field] != getattr(project, field) for field in COLUMN_FIELDS
     )
     if columns_changed and project_has_results(project=project):
-        raise ConflictError(
+        raise Conflict(
             "The column names cannot change once tuning or training has used this "
             "project's data; create a new project instead."
         )
@@ -154,7 +152,7 @@ def project_delete(*, project: Project) -> None:
     """Deletes a project with everything it holds, including its stored uploads."""
     reason = project_busy_reason(project=project)
     if reason is not None:
-        raise ConflictError(f"{reason} Cancel it before deleting the project.")
+        raise Conflict(f"{reason} Cancel it before deleting the project.")
     with transaction.atomic():
         names = _stored_names(TrainingData.objects.filter(project=project))
         names += _stored_names(ItemMetaData.objects.filter(project=project))
@@ -181,17 +179,13 @@ def _check_upload(file: UploadedFile) -> str:
     try:
         kind_from_name(basename)
     except DataFileError as exc:
-        raise ApplicationError(exc.message, fields={"file": [exc.message]}) from exc
+        raise field_error("file", exc.message) from exc
     size = file.size or 0
     if size == 0:
         message = "The file is empty."
-        raise ApplicationError(message, fields={"file": [message]})
+        raise field_error("file", message)
     if size > settings.MAX_UPLOAD_SIZE:
-        raise ApplicationError(
-            too_large_message(settings.MAX_UPLOAD_SIZE),
-            code=codes.PAYLOAD_TOO_LARGE,
-            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        )
+        raise PayloadTooLarge(too_large_message(settings.MAX_UPLOAD_SIZE))
     return basename
 
 
@@ -231,7 +225,7 @@ def _ensure_not_busy(upload: Upload, action: str) -> None:
     if isinstance(upload, TrainingData):
         reason = training_data_busy_reason(training_data=upload)
         if reason is not None:
-            raise ConflictError(f"{reason} Wait for it to finish before you {action}.")
+            raise Conflict(f"{reason} Wait for it to finish before you {action}.")
 
 
 def upload_unlink_file(*, upload: Upload) -> Upload:
@@ -255,7 +249,7 @@ def upload_delete(*, upload: Upload) -> None:
             if name:
                 _delete_files_after_commit([name])
     except ProtectedError as exc:
-        raise ConflictError(
+        raise Conflict(
             "A model trained on this data is deployed in a deployment slot; "
             "remove it from the slot before deleting the data."
         ) from exc

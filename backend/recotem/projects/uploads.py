@@ -19,7 +19,7 @@ from django.http.multipartparser import MultiPartParserError
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import DataAndFiles, MultiPartParser
 
-from core.errors import PayloadTooLarge
+from core.exceptions import PayloadTooLarge
 from core.limits import MULTIPART_ALLOWANCE, too_large_message
 
 

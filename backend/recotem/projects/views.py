@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.request import Request
@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import DenyApiKey
-from core.errors import ApplicationError
+from core.exceptions import NotFound, field_error
 from core.ownership import Requester
 from core.viewsets import OwnedModelViewSet
 from projects import selectors, services
@@ -29,7 +29,6 @@ from projects.serializers import (
     TrainingDataSerializer,
 )
 from projects.uploads import LimitedMultiPartParser
-from recotem_common import errors as codes
 
 PREVIEW_DEFAULT_ROWS = 50
 PREVIEW_MAX_ROWS = 1000
@@ -80,7 +79,7 @@ def _preview_rows(raw: str | None) -> int:
         n_rows = 0
     if n_rows < 1:
         message = "n_rows must be a positive whole number."
-        raise ApplicationError(message, fields={"n_rows": [message]})
+        raise field_error("n_rows", message)
     return min(n_rows, PREVIEW_MAX_ROWS)
 
 
@@ -131,11 +130,7 @@ class UploadViewSet(OwnedModelViewSet):
     @action(detail=True, methods=["get"])
     def download_file(self, request: Request, pk: str | None = None) -> FileResponse:
         upload = self.get_object()
-        missing = ApplicationError(
-            f"The file of {upload.basename} was removed.",
-            code=codes.NOT_FOUND,
-            status_code=status.HTTP_404_NOT_FOUND,
-        )
+        missing = NotFound(f"The file of {upload.basename} was removed.")
         if not upload.file:
             raise missing
         try:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from cron_descriptor import Options, get_description
 from croniter import croniter
 
-from core.errors import ApplicationError
+from core.exceptions import field_error
 
 CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
 
@@ -17,15 +17,17 @@ def cron_fields(expression: str) -> dict[str, str]:
     """The five fields of a standard cron expression, or a 400 that says what is wrong."""
     parts = expression.split()
     if len(parts) != len(CRON_FIELDS):
-        raise ApplicationError(
+        raise field_error(
+            "cron_expression",
             f"A cron expression has 5 fields (minute hour day-of-month month day-of-week); "
             f"'{expression}' has {len(parts)}. Example: '0 2 * * 0' is every Sunday at 02:00.",
-            fields={"cron_expression": ["Use five space-separated fields."]},
+            field_message="Use five space-separated fields.",
         )
     if not croniter.is_valid(expression):
-        raise ApplicationError(
+        raise field_error(
+            "cron_expression",
             f"'{expression}' is not a valid cron expression.",
-            fields={"cron_expression": ["Check each field's range, e.g. minute 0-59."]},
+            field_message="Check each field's range, e.g. minute 0-59.",
         )
     return dict(zip(CRON_FIELDS, parts, strict=True))
 
@@ -36,9 +38,10 @@ def zone(name: str) -> ZoneInfo:
             return ZoneInfo(name)
     except ZoneInfoNotFoundError:
         pass
-    raise ApplicationError(
+    raise field_error(
+        "timezone",
         f"Unknown time zone '{name}'; use an IANA name such as 'UTC' or 'Asia/Tokyo'.",
-        fields={"timezone": ["Unknown time zone."]},
+        field_message="Unknown time zone.",
     )
 
 

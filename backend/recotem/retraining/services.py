@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from core.errors import ApplicationError, ConflictError
+from core.exceptions import ApplicationError, Conflict, ValidationFailed, field_error
 from core.models import TERMINAL_JOB_STATUSES, JobStatus
 from core.tasks import TaskName, queue_on_commit, task
 from deployments.services import deployment_slot_update
@@ -29,31 +29,35 @@ def _check_consistency(project: Project, values: dict[str, Any]) -> None:
     for field in ("training_data", "model_configuration", "deploy_slot"):
         related = values.get(field)
         if related is not None and related.project_id != project.pk:
-            raise ApplicationError(
+            raise field_error(
+                field,
                 f"The chosen {field.replace('_', ' ')} belongs to another project.",
-                fields={field: ["Choose one of this project's."]},
+                field_message="Choose one of this project's.",
             )
     if values.get("retune"):
         missing = [f for f in ("split_config", "evaluation_config") if not values.get(f)]
         if missing:
-            raise ApplicationError(
+            raise ValidationFailed(
                 "Retuning needs a split and an evaluation configuration.",
                 fields={f: ["Required when retune is on."] for f in missing},
             )
     elif not values.get("model_configuration"):
-        raise ApplicationError(
+        raise field_error(
+            "model_configuration",
             "Without retuning, choose the model configuration to retrain.",
-            fields={"model_configuration": ["Required when retune is off."]},
+            field_message="Required when retune is off.",
         )
     if values.get("auto_deploy") and not values.get("deploy_slot"):
-        raise ApplicationError(
+        raise field_error(
+            "deploy_slot",
             "Auto-deploy needs the deployment slot whose model it replaces.",
-            fields={"deploy_slot": ["Required when auto_deploy is on."]},
+            field_message="Required when auto_deploy is on.",
         )
     if not 0 <= values.get("max_retries", 0) <= MAX_RETRIES_LIMIT:
-        raise ApplicationError(
+        raise field_error(
+            "max_retries",
             f"max_retries must be between 0 and {MAX_RETRIES_LIMIT}.",
-            fields={"max_retries": ["Out of range."]},
+            field_message="Out of range.",
         )
 
 
@@ -83,7 +87,7 @@ def _sync_beat(schedule: RetrainingSchedule) -> None:
 @transaction.atomic
 def retraining_schedule_create(*, project: Project, data: dict[str, Any]) -> RetrainingSchedule:
     if RetrainingSchedule.objects.filter(project=project).exists():
-        raise ConflictError("This project already has a retraining schedule; edit that one.")
+        raise Conflict("This project already has a retraining schedule; edit that one.")
     cron.cron_fields(data.get("cron_expression", "0 2 * * 0"))
     cron.zone(data.get("timezone", "UTC"))
     _check_consistency(project, data)
@@ -97,7 +101,7 @@ def retraining_schedule_update(
     *, schedule: RetrainingSchedule, data: dict[str, Any]
 ) -> RetrainingSchedule:
     if "project" in data and data.pop("project").pk != schedule.project_id:
-        raise ApplicationError("A schedule cannot move to another project.")
+        raise ValidationFailed("A schedule cannot move to another project.")
     for field, value in data.items():
         setattr(schedule, field, value)
     cron.cron_fields(schedule.cron_expression)
@@ -120,7 +124,7 @@ def retraining_run_request(
     *, schedule: RetrainingSchedule, trigger: str = RetrainingRun.Trigger.MANUAL
 ) -> RetrainingRun:
     if not schedule.is_enabled:
-        raise ConflictError("This schedule is disabled; enable it before triggering a run.")
+        raise Conflict("This schedule is disabled; enable it before triggering a run.")
     run = RetrainingRun.objects.create(schedule=schedule, trigger=trigger)
     _queue_run(run.pk)
     return run
@@ -169,7 +173,7 @@ def retraining_run_execute(*, run_id: int) -> None:
         try:
             if schedule.retune:
                 if schedule.split_config is None or schedule.evaluation_config is None:
-                    raise ApplicationError("The split or evaluation configuration was deleted.")
+                    raise ValidationFailed("The split or evaluation configuration was deleted.")
                 run.tuning_job = tuning_job_create(
                     data=data,
                     split=schedule.split_config,
@@ -179,7 +183,7 @@ def retraining_run_execute(*, run_id: int) -> None:
                 )
             else:
                 if schedule.model_configuration is None:
-                    raise ApplicationError("The model configuration was deleted.")
+                    raise ValidationFailed("The model configuration was deleted.")
                 run.trained_model = trained_model_create(
                     configuration=schedule.model_configuration, data=data
                 )

@@ -7,13 +7,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from rest_framework import status
 
-from core.errors import ApplicationError
+from core.exceptions import Conflict, NotFound, ValidationFailed
 from core.models import JobStatus
 from projects.ingestion import load_item_metadata
 from projects.models import ItemMetaData
-from recotem_common import errors as codes
 from recotem_common.artifact import ArtifactError, ModelArtifact, UnsupportedOperation
 from training.algorithms import ALGORITHMS, DEFAULT_ALGORITHMS
 from training.artifacts import artifact_cache
@@ -34,25 +32,15 @@ def trained_model_status_payload(*, model: TrainedModel) -> dict[str, Any]:
 
 def trained_model_artifact(*, model: TrainedModel) -> ModelArtifact:
     if model.status != JobStatus.COMPLETED or not model.file:
-        raise ApplicationError(
-            f"Model {model.version_tag or model.pk} has no artifact yet (status {model.status}).",
-            code=codes.CONFLICT,
-            status_code=status.HTTP_409_CONFLICT,
+        raise Conflict(
+            f"Model {model.version_tag or model.pk} has no artifact yet (status {model.status})."
         )
     try:
         return artifact_cache.get(model)
     except FileNotFoundError as error:
-        raise ApplicationError(
-            "The model file is missing from storage.",
-            code=codes.NOT_FOUND,
-            status_code=status.HTTP_404_NOT_FOUND,
-        ) from error
+        raise NotFound("The model file is missing from storage.") from error
     except ArtifactError as error:
-        raise ApplicationError(
-            f"The stored model file cannot be used: {error}",
-            code=codes.CONFLICT,
-            status_code=status.HTTP_409_CONFLICT,
-        ) from error
+        raise Conflict(f"The stored model file cannot be used: {error}") from error
 
 
 def _pairs(recommendations: Sequence[tuple[str, float]]) -> list[dict[str, Any]]:
@@ -71,11 +59,7 @@ def recommendation_for_user(
     """A known user's history and top ``cutoff`` unseen items."""
     index = artifact.user_index(user_id)
     if index is None:
-        raise ApplicationError(
-            f"User {user_id!r} is not in this model's training data.",
-            code=codes.NOT_FOUND,
-            status_code=status.HTTP_404_NOT_FOUND,
-        )
+        raise NotFound(f"User {user_id!r} is not in this model's training data.")
     recommendations = artifact.recommend_users([user_id], cutoff)[0] or []
     return {
         "user_id": user_id,
@@ -86,7 +70,7 @@ def recommendation_for_user(
 
 def sample_recommendation(*, artifact: ModelArtifact, cutoff: int) -> dict[str, Any]:
     if artifact.n_users == 0:
-        raise ApplicationError("The model knows no user.", code=codes.CONFLICT, status_code=409)
+        raise Conflict("The model knows no user.")
     user_id = str(artifact.user_ids[int(_rng.integers(artifact.n_users))])
     return recommendation_for_user(artifact=artifact, user_id=user_id, cutoff=cutoff)
 
@@ -129,7 +113,7 @@ def recommend_for_profile(
     try:
         recommendations = artifact.recommend_profile(list(item_ids), cutoff)
     except UnsupportedOperation as error:
-        raise ApplicationError(str(error)) from error
+        raise ValidationFailed(str(error)) from error
     return {"recommendations": _pairs(recommendations)}
 
 

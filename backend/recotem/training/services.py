@@ -20,8 +20,8 @@ from django.utils import timezone
 from irspack import Evaluator
 from irspack.utils import df_to_sparse
 
-from core.errors import ApplicationError, ConflictError
 from core.events import publish_model_event_on_commit
+from core.exceptions import ApplicationError, Conflict, ValidationFailed, field_error
 from core.models import JobStatus
 from core.tasks import TaskName, queue_on_commit, task
 from projects.ingestion import load_interactions
@@ -64,11 +64,11 @@ def training_data_require_valid(data: TrainingData, *, field: str) -> None:
             "This training data is still being validated; try again once its "
             "validation_status is VALID."
         )
-        raise ApplicationError(message, fields={field: [message]})
+        raise field_error(field, message)
     if status != ValidationStatus.VALID:
         reason = data.validation_error or "it did not pass validation"
         message = f"This training data is invalid and cannot be used: {reason}"
-        raise ApplicationError(message, fields={field: [message]})
+        raise field_error(field, message)
 
 
 # --- model configurations -------------------------------------------------------------
@@ -81,16 +81,14 @@ def model_configuration_validate(
     try:
         algorithm = get_algorithm(recommender_class_name)
     except UnknownAlgorithmError as error:
-        raise ApplicationError(
-            str(error), fields={"recommender_class_name": [str(error)]}
-        ) from error
+        raise field_error("recommender_class_name", str(error)) from error
     if not isinstance(parameters, dict):
         message = "parameters_json must be an object mapping parameter names to values."
-        raise ApplicationError(message, fields={"parameters_json": [message]})
+        raise field_error("parameters_json", message)
     try:
         normalised = validate_parameters(algorithm, parameters)
     except InvalidParametersError as error:
-        raise ApplicationError(
+        raise ValidationFailed(
             f"Invalid parameters for {algorithm.class_name}: {error}",
             fields={"parameters_json": error.problems},
         ) from error
@@ -116,7 +114,7 @@ def model_configuration_save(
         .exists()
     ):
         message = f"The project already has a model configuration named {configuration.name!r}."
-        raise ApplicationError(message, fields={"name": [message]})
+        raise field_error("name", message)
     configuration.recommender_class_name = class_name
     configuration.parameters_json = normalised
     configuration.save()
@@ -170,7 +168,7 @@ def trained_model_create(
     """
     if configuration.project_id != data.project_id:
         message = "The training data and the model configuration belong to different projects."
-        raise ApplicationError(message, fields={"data_loc": [message]})
+        raise field_error("data_loc", message)
     training_data_require_valid(data, field="data_loc")
     model = TrainedModel.objects.create(
         configuration=configuration,
@@ -279,7 +277,7 @@ def _train(model: TrainedModel) -> _Trained:
         algorithm = get_algorithm(configuration.recommender_class_name)
         params = validate_parameters(algorithm, configuration.parameters_json)
     except (UnknownAlgorithmError, InvalidParametersError) as error:
-        raise ApplicationError(f"The model configuration is not usable: {error}") from error
+        raise ValidationFailed(f"The model configuration is not usable: {error}") from error
     frame = load_interactions(model.data_loc)
     frame = frame.drop_duplicates([project.user_column, project.item_column])
     metrics = model.metrics_json or _holdout_metrics(frame, project, algorithm, params)
@@ -334,10 +332,10 @@ def _holdout_metrics(
 
 def trained_model_delete(*, model: TrainedModel) -> None:
     if model.status == JobStatus.RUNNING:
-        raise ConflictError("The model is being trained; delete it once training ends.")
+        raise Conflict("The model is being trained; delete it once training ends.")
     slots = list(model.deployment_slots.values_list("name", flat=True))
     if slots:
-        raise ConflictError(
+        raise Conflict(
             f"The model is deployed in slot(s) {', '.join(slots)}; remove it there first."
         )
     name = model.file.name if model.file else ""

@@ -5,16 +5,15 @@ from typing import TYPE_CHECKING, Any, cast
 from django.db.models import QuerySet
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.errors import ApplicationError
+from core.exceptions import NotFound, field_error
 from core.ownership import visible_to
 from core.viewsets import OwnedModelViewSet
 from projects.models import ItemMetaData
-from recotem_common import errors as codes
 from training import selectors, services
 from training.models import ModelConfiguration, TrainedModel
 from training.serializers import (
@@ -46,7 +45,7 @@ def _cutoff(raw: str | None) -> int:
         cutoff = 0
     if not 1 <= cutoff <= MAX_CUTOFF:
         message = f"cutoff must be a whole number from 1 to {MAX_CUTOFF}."
-        raise ApplicationError(message, fields={"cutoff": [message]})
+        raise field_error("cutoff", message)
     return cutoff
 
 
@@ -75,7 +74,7 @@ class ModelConfigurationViewSet(OwnedModelViewSet):
         data = serializer.validated_data
         if data.get("project", configuration.project) != configuration.project:
             message = "A model configuration cannot move to another project."
-            raise ApplicationError(message, fields={"project": [message]})
+            raise field_error("project", message)
         configuration.name = data.get("name", configuration.name)
         serializer.instance = services.model_configuration_save(
             configuration=configuration,
@@ -133,8 +132,8 @@ class TrainedModelViewSet(OwnedModelViewSet):
     def recommendation(self, request: Request, pk: str | None = None) -> Response:
         user_id = request.query_params.get("user_id", "")
         if not user_id:
-            raise ApplicationError(
-                "Give the user_id query parameter.", fields={"user_id": ["Required."]}
+            raise field_error(
+                "user_id", "Give the user_id query parameter.", field_message="Required."
             )
         artifact = selectors.trained_model_artifact(model=self.get_object())
         cutoff = _cutoff(request.query_params.get("cutoff"))
@@ -165,11 +164,7 @@ class TrainedModelViewSet(OwnedModelViewSet):
             .first()
         )
         if metadata is None:
-            raise ApplicationError(
-                f"Item metadata {metadata_id} does not exist in this model's project.",
-                code=codes.NOT_FOUND,
-                status_code=status.HTTP_404_NOT_FOUND,
-            )
+            raise NotFound(f"Item metadata {metadata_id} does not exist in this model's project.")
         artifact = selectors.trained_model_artifact(model=model)
         cutoff = _cutoff(request.query_params.get("cutoff"))
         return Response(

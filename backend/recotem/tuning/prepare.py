@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from core.errors import ApplicationError
+from core.exceptions import ApplicationError
 from core.models import JobStatus
 from projects.ingestion import load_interactions
 from tuning import study as studies

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from core.errors import ApplicationError, ConflictError
+from core.exceptions import Conflict, field_error
 from core.models import ACTIVE_JOB_STATUSES, TERMINAL_JOB_STATUSES, JobStatus
 from core.tasks import queue_on_commit
 from projects.models import TrainingData
@@ -31,16 +31,15 @@ def tried_algorithms_validate(names: Any) -> list[str]:
     if names is None or names == []:
         return list(DEFAULT_ALGORITHMS)
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise ApplicationError(
+        raise field_error(
+            "tried_algorithms_json",
             "tried_algorithms_json must be a list of algorithm names.",
-            fields={"tried_algorithms_json": ["Give a list of algorithm names."]},
+            field_message="Give a list of algorithm names.",
         )
     try:
         return [algorithm.name for algorithm in resolve_algorithms(names)]
     except UnknownAlgorithmError as error:
-        raise ApplicationError(
-            str(error), fields={"tried_algorithms_json": [str(error)]}
-        ) from error
+        raise field_error("tried_algorithms_json", str(error)) from error
 
 
 def tuning_job_create(
@@ -64,7 +63,7 @@ def tuning_job_create(
             f"{data.project.name!r} has no time column. Use the random scheme (RG) or "
             "set the project's time column."
         )
-        raise ApplicationError(message, fields={"split": [message]})
+        raise field_error("split", message)
     algorithms = tried_algorithms_validate(list(tried_algorithms) if tried_algorithms else None)
     job = ParameterTuningJob(
         data=data,
@@ -95,7 +94,7 @@ def tuning_job_create(
 
 def tuning_job_cancel(*, job: ParameterTuningJob) -> ParameterTuningJob:
     if job.status in TERMINAL_JOB_STATUSES:
-        raise ConflictError(f"The job has already ended ({job.status}).")
+        raise Conflict(f"The job has already ended ({job.status}).")
     ParameterTuningJob.objects.filter(pk=job.pk).update(cancel_requested=True)
     job.refresh_from_db()
     if job.status == JobStatus.PENDING:
@@ -107,7 +106,7 @@ def tuning_job_cancel(*, job: ParameterTuningJob) -> ParameterTuningJob:
 
 def tuning_job_delete(*, job: ParameterTuningJob) -> None:
     if job.status in ACTIVE_JOB_STATUSES:
-        raise ConflictError("The job is still running; cancel it before deleting it.")
+        raise Conflict("The job is still running; cancel it before deleting it.")
     split_file = job.split_file
     studies.delete_study(job=job)
     job.delete()

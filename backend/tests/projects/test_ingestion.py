@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from core.errors import ApplicationError
+from core.exceptions import Conflict, ValidationFailed
 from projects import ingestion, readers
 from projects.ingestion import (
     DistinctCounter,
@@ -89,11 +89,11 @@ def test_load_interactions_refuses_data_that_is_not_valid(
     upload: Any, project: Project, validated: Validated
 ) -> None:
     pending = TrainingData.objects.get(pk=upload(project, "a.csv", small_csv()).json()["id"])
-    with pytest.raises(ApplicationError, match="validation status is PENDING"):
+    with pytest.raises(Conflict, match="validation status is PENDING"):
         load_interactions(pending)
 
     unlinked = upload_unlink_file(upload=validated(project, "b.csv", small_csv()))
-    with pytest.raises(ApplicationError, match="was removed"):
+    with pytest.raises(ValidationFailed, match="was removed"):
         load_interactions(unlinked)
 
 

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.services import api_key_create
-from core.errors import ApplicationError
+from core.exceptions import ApplicationError
 from projects.models import Project
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from accounts.services import default_admin_create
-from core.errors import ApplicationError
+from core.exceptions import ApplicationError
 
 
 class Command(BaseCommand):
