@@ -76,12 +76,9 @@ def test_an_upgraded_installation_ends_with_one_schedule_per_reaper() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_an_upgraded_installation_keeps_its_retraining_schedules_firing(project: object) -> None:
+    configuration = ModelConfigurationFactory(project=project)
     schedule = retraining_schedule_create(
-        project=project,
-        data={
-            "is_enabled": True,
-            "model_configuration": ModelConfigurationFactory(project=project),
-        },
+        project=project, is_enabled=True, model_configuration=configuration
     )
     call_command("migrate", "retraining", "0001", verbosity=0)
     PeriodicTask.objects.filter(pk=schedule.periodic_task_id).update(

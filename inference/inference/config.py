@@ -14,6 +14,7 @@ from limits import parse_many
 from pydantic import ByteSize, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from recotem_common.limits import MAX_CUTOFF
 from recotem_common.paths import DEFAULT_DATA_DIR, media_root, sqlite_path
 from recotem_common.redis_urls import MODEL_EVENTS_DB, redis_url_for_db
 from recotem_common.secrets import check_secret_key
@@ -124,7 +125,9 @@ class Settings(BaseSettings):
     max_batch_size: int = Field(
         default=1000, ge=1, validation_alias="INFERENCE_MAX_BATCH_SIZE"
     )
-    max_cutoff: int = Field(default=1000, ge=1, validation_alias="INFERENCE_MAX_CUTOFF")
+    max_cutoff: int = Field(
+        default=MAX_CUTOFF, ge=1, validation_alias="INFERENCE_MAX_CUTOFF"
+    )
 
     api_key_cache_seconds: float = Field(
         default=300.0, gt=0, validation_alias="INFERENCE_API_KEY_CACHE_SECONDS"

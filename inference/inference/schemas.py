@@ -12,8 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-MAX_FILTER_ITEMS = 10_000
-DEFAULT_CUTOFF = 10
+from recotem_common.limits import DEFAULT_CUTOFF, MAX_ITEM_IDS
 
 
 def _id_text(value: object) -> object:
@@ -35,12 +34,12 @@ class _Request(BaseModel):
     cutoff: Cutoff = DEFAULT_CUTOFF
     exclude_items: list[EntityId] = Field(
         default_factory=list,
-        max_length=MAX_FILTER_ITEMS,
+        max_length=MAX_ITEM_IDS,
         description="Items never to recommend.",
     )
     allow_items: list[EntityId] | None = Field(
         default=None,
-        max_length=MAX_FILTER_ITEMS,
+        max_length=MAX_ITEM_IDS,
         description="When given, recommend only among these items.",
     )
 
@@ -67,7 +66,7 @@ class BatchPredictRequest(_UserRequest):
 
 class ProfileRequest(_Request):
     item_ids: list[EntityId] = Field(
-        max_length=MAX_FILTER_ITEMS,
+        max_length=MAX_ITEM_IDS,
         description="Items the (unknown) user interacted with.",
     )
     exclude_seen: bool = Field(

@@ -19,6 +19,7 @@ from accounts.models import ApiKey
 from accounts.selectors import api_keys_usable_by, refresh_tokens_outstanding
 from core.events import publish_model_event_on_commit
 from core.exceptions import AuthenticationFailed, Conflict, ValidationFailed, field_error
+from core.services import model_update
 from projects.models import Project
 from recotem_common.api_keys import ALL_SCOPES, generate_api_key, lookup_prefix
 from recotem_common.events import ApiKeyRevoked
@@ -26,7 +27,7 @@ from recotem_common.events import ApiKeyRevoked
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 GENERATED_PASSWORD_BYTES = 18
 
-USER_EDITABLE_FIELDS = frozenset({"username", "email", "first_name", "last_name", "is_staff"})
+USER_EDITABLE_FIELDS = ("username", "email", "first_name", "last_name", "is_staff")
 
 
 # --- API keys -------------------------------------------------------------------------
@@ -176,14 +177,12 @@ def user_create(
 def user_update(*, user: Any, acting_user: Any, data: dict[str, Any]) -> Any:
     # Activation and passwords have their own services, which end sessions and
     # notify the inference service; a plain update must not bypass them.
-    unknown = sorted(set(data) - USER_EDITABLE_FIELDS)
+    unknown = sorted(set(data).difference(USER_EDITABLE_FIELDS))
     if unknown:
         raise ValidationFailed(f"These fields cannot be changed: {', '.join(unknown)}.")
     if user.pk == acting_user.pk and data.get("is_staff") is False:
         raise field_error("is_staff", "You cannot remove your own staff status.")
-    for field, value in data.items():
-        setattr(user, field, value)
-    user.save(update_fields=list(data))
+    model_update(instance=user, fields=USER_EDITABLE_FIELDS, data=data)
     return user
 
 

@@ -1,7 +1,18 @@
-"""Request-size limits and how they are worded, shared by the ASGI guard and the upload parser."""
+"""Bounds on what clients may ask for, each defined once, and how size limits are worded.
+
+Serializers, model validators and services take their ranges from here; the limits a
+client meets in both services (the cutoff, the length of item lists) come from
+``recotem_common.limits``.
+"""
 
 from __future__ import annotations
 
+# Trials of one tuning job, whether started by hand or by a retraining schedule.
+DEFAULT_TRIALS = 40
+MAX_TRIALS = 10_000
+# Attempts a retraining run makes after its first one fails.
+DEFAULT_RETRIES = 3
+MAX_RETRIES = 10
 # Room for the multipart boundaries and the other form fields around the file itself.
 MULTIPART_ALLOWANCE = 64 * 1024
 

@@ -5,6 +5,12 @@ from django.db import models
 
 from core.models import TimeStampedModel
 
+# A slot's share of its project's traffic is its weight over the sum of active weights.
+MAX_WEIGHT = 100.0
+DEFAULT_TARGET_METRIC = "ctr"
+DEFAULT_MIN_SAMPLE_SIZE = 1000
+MIN_CONFIDENCE_LEVEL, DEFAULT_CONFIDENCE_LEVEL, MAX_CONFIDENCE_LEVEL = 0.5, 0.95, 0.999
+
 
 class DeploymentSlot(TimeStampedModel):
     OWNER_PATH = "project__owner"
@@ -18,7 +24,7 @@ class DeploymentSlot(TimeStampedModel):
         "training.TrainedModel", on_delete=models.PROTECT, related_name="deployment_slots"
     )
     weight = models.FloatField(
-        default=100, validators=[MinValueValidator(0.0), MaxValueValidator(100.0)]
+        default=MAX_WEIGHT, validators=[MinValueValidator(0.0), MaxValueValidator(MAX_WEIGHT)]
     )
     is_active = models.BooleanField(default=True)
 
@@ -54,10 +60,16 @@ class ABTest(TimeStampedModel):
     variant_slot = models.ForeignKey(
         DeploymentSlot, on_delete=models.CASCADE, related_name="variant_tests"
     )
-    target_metric_name = models.CharField(max_length=50, default="ctr")
-    min_sample_size = models.IntegerField(default=1000, validators=[MinValueValidator(1)])
+    target_metric_name = models.CharField(max_length=50, default=DEFAULT_TARGET_METRIC)
+    min_sample_size = models.IntegerField(
+        default=DEFAULT_MIN_SAMPLE_SIZE, validators=[MinValueValidator(1)]
+    )
     confidence_level = models.FloatField(
-        default=0.95, validators=[MinValueValidator(0.5), MaxValueValidator(0.999)]
+        default=DEFAULT_CONFIDENCE_LEVEL,
+        validators=[
+            MinValueValidator(MIN_CONFIDENCE_LEVEL),
+            MaxValueValidator(MAX_CONFIDENCE_LEVEL),
+        ],
     )
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)

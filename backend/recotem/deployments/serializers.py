@@ -3,7 +3,16 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from core.fields import OwnedPrimaryKeyRelatedField
-from deployments.models import ABTest, ConversionEvent, DeploymentSlot
+from deployments.models import (
+    DEFAULT_CONFIDENCE_LEVEL,
+    DEFAULT_MIN_SAMPLE_SIZE,
+    MAX_CONFIDENCE_LEVEL,
+    MAX_WEIGHT,
+    MIN_CONFIDENCE_LEVEL,
+    ABTest,
+    ConversionEvent,
+    DeploymentSlot,
+)
 from projects.models import Project
 from training.models import TrainedModel
 
@@ -11,7 +20,7 @@ from training.models import TrainedModel
 class DeploymentSlotSerializer(serializers.ModelSerializer):
     project = OwnedPrimaryKeyRelatedField(queryset=Project.objects.all())
     trained_model = OwnedPrimaryKeyRelatedField(queryset=TrainedModel.objects.all())
-    weight = serializers.FloatField(min_value=0.0, max_value=100.0, default=100.0)
+    weight = serializers.FloatField(min_value=0.0, max_value=MAX_WEIGHT, default=MAX_WEIGHT)
 
     class Meta:
         model = DeploymentSlot
@@ -33,8 +42,12 @@ class ABTestSerializer(serializers.ModelSerializer):
     project = OwnedPrimaryKeyRelatedField(queryset=Project.objects.all())
     control_slot = OwnedPrimaryKeyRelatedField(queryset=DeploymentSlot.objects.all())
     variant_slot = OwnedPrimaryKeyRelatedField(queryset=DeploymentSlot.objects.all())
-    confidence_level = serializers.FloatField(min_value=0.5, max_value=0.999, default=0.95)
-    min_sample_size = serializers.IntegerField(min_value=1, default=1000)
+    confidence_level = serializers.FloatField(
+        min_value=MIN_CONFIDENCE_LEVEL,
+        max_value=MAX_CONFIDENCE_LEVEL,
+        default=DEFAULT_CONFIDENCE_LEVEL,
+    )
+    min_sample_size = serializers.IntegerField(min_value=1, default=DEFAULT_MIN_SAMPLE_SIZE)
 
     class Meta:
         model = ABTest

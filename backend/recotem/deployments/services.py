@@ -10,7 +10,17 @@ from django.utils import timezone
 from core.events import publish_model_event_on_commit
 from core.exceptions import Conflict, ValidationFailed, field_error
 from core.models import JobStatus
-from deployments.models import ABTest, ConversionEvent, DeploymentSlot, Impression
+from core.services import model_update
+from deployments.models import (
+    DEFAULT_CONFIDENCE_LEVEL,
+    DEFAULT_MIN_SAMPLE_SIZE,
+    DEFAULT_TARGET_METRIC,
+    MAX_WEIGHT,
+    ABTest,
+    ConversionEvent,
+    DeploymentSlot,
+    Impression,
+)
 from deployments.selectors import ab_test_results
 from projects.models import Project
 from recotem_common.events import SlotsChanged
@@ -45,7 +55,7 @@ def deployment_slot_create(
     project: Project,
     name: str,
     trained_model: TrainedModel,
-    weight: float = 100.0,
+    weight: float = MAX_WEIGHT,
     is_active: bool = True,
 ) -> DeploymentSlot:
     _check_servable(project=project, trained_model=trained_model)
@@ -62,10 +72,21 @@ def deployment_slot_create(
     return slot
 
 
+SLOT_FIELDS = ("name", "trained_model", "weight", "is_active")
+AB_TEST_FIELDS = (
+    "name",
+    "control_slot",
+    "variant_slot",
+    "target_metric_name",
+    "min_sample_size",
+    "confidence_level",
+)
+
+
 @transaction.atomic
 def deployment_slot_update(*, slot: DeploymentSlot, data: dict[str, Any]) -> DeploymentSlot:
     if "project" in data and data["project"].pk != slot.project_id:
-        raise ValidationFailed("A slot cannot move to another project.")
+        raise field_error("project", "A slot cannot move to another project.")
     trained_model = data.get("trained_model", slot.trained_model)
     _check_servable(project=slot.project, trained_model=trained_model)
     name = data.get("name", slot.name)
@@ -75,10 +96,7 @@ def deployment_slot_update(*, slot: DeploymentSlot, data: dict[str, Any]) -> Dep
         .exists()
     ):
         raise Conflict(f"This project already has a slot named '{name}'.")
-    for field in ("name", "trained_model", "weight", "is_active"):
-        if field in data:
-            setattr(slot, field, data[field])
-    slot.save()
+    model_update(instance=slot, fields=SLOT_FIELDS, data=data)
     _announce_slots_changed(slot.project_id)
     return slot
 
@@ -110,9 +128,26 @@ def _check_arms(*, project: Project, control: DeploymentSlot, variant: Deploymen
 
 
 @transaction.atomic
-def ab_test_create(*, project: Project, data: dict[str, Any]) -> ABTest:
-    _check_arms(project=project, control=data["control_slot"], variant=data["variant_slot"])
-    return ABTest.objects.create(project=project, **data)
+def ab_test_create(
+    *,
+    project: Project,
+    name: str,
+    control_slot: DeploymentSlot,
+    variant_slot: DeploymentSlot,
+    target_metric_name: str = DEFAULT_TARGET_METRIC,
+    min_sample_size: int = DEFAULT_MIN_SAMPLE_SIZE,
+    confidence_level: float = DEFAULT_CONFIDENCE_LEVEL,
+) -> ABTest:
+    _check_arms(project=project, control=control_slot, variant=variant_slot)
+    return ABTest.objects.create(
+        project=project,
+        name=name,
+        control_slot=control_slot,
+        variant_slot=variant_slot,
+        target_metric_name=target_metric_name,
+        min_sample_size=min_sample_size,
+        confidence_level=confidence_level,
+    )
 
 
 @transaction.atomic
@@ -120,16 +155,13 @@ def ab_test_update(*, ab_test: ABTest, data: dict[str, Any]) -> ABTest:
     if ab_test.status != ABTest.Status.DRAFT:
         raise Conflict(f"A {ab_test.status.lower()} test cannot be edited.")
     if "project" in data and data["project"].pk != ab_test.project_id:
-        raise ValidationFailed("A test cannot move to another project.")
+        raise field_error("project", "A test cannot move to another project.")
     _check_arms(
         project=ab_test.project,
         control=data.get("control_slot", ab_test.control_slot),
         variant=data.get("variant_slot", ab_test.variant_slot),
     )
-    for field, value in data.items():
-        if field != "project":
-            setattr(ab_test, field, value)
-    ab_test.save()
+    model_update(instance=ab_test, fields=AB_TEST_FIELDS, data=data)
     return ab_test
 
 
@@ -219,7 +251,7 @@ def ab_test_promote_winner(*, ab_test: ABTest, winner: DeploymentSlot | None = N
             field_message="Choose the control or the variant slot.",
         )
     loser = next(slot for pk, slot in arms.items() if pk != winner.pk)
-    DeploymentSlot.objects.filter(pk=winner.pk).update(weight=100.0, is_active=True)
+    DeploymentSlot.objects.filter(pk=winner.pk).update(weight=MAX_WEIGHT, is_active=True)
     DeploymentSlot.objects.filter(pk=loser.pk).update(is_active=False)
     ab_test.winner_slot = winner
     ab_test.save(update_fields=["winner_slot", "updated_at"])

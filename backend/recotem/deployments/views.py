@@ -50,9 +50,7 @@ class ABTestViewSet(OwnedModelViewSet):
     ordering_fields = ("id", "name", "status", "started_at", "ins_datetime")
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
-        data = dict(serializer.validated_data)
-        project = data.pop("project")
-        serializer.instance = services.ab_test_create(project=project, data=data)
+        serializer.instance = services.ab_test_create(**serializer.validated_data)
 
     def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         serializer.instance = services.ab_test_update(

@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.fields import OwnedPrimaryKeyRelatedField
+from core.serializers import QuerySerializer
 from projects.models import ItemMetaData, Project, TrainingData
 from projects.readers import accepted_formats_text
 
@@ -81,6 +82,25 @@ class ItemMetaDataSerializer(UploadSerializer):
             "valid_columns_list_json",
         ]
         read_only_fields = [*UPLOAD_SERVER_FIELDS, "n_items", "valid_columns_list_json"]
+
+
+PREVIEW_DEFAULT_ROWS = 50
+PREVIEW_MAX_ROWS = 1000
+
+
+class PreviewQuerySerializer(QuerySerializer):
+    n_rows = serializers.IntegerField(
+        min_value=1,
+        default=PREVIEW_DEFAULT_ROWS,
+        help_text=f"Rows to return (default {PREVIEW_DEFAULT_ROWS}, at most {PREVIEW_MAX_ROWS}).",
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value"), "n_rows must be a positive whole number."
+        ),
+    )
+
+    def validate_n_rows(self, value: int) -> int:
+        # More rows than the most a preview shows get the most, not a refusal.
+        return min(value, PREVIEW_MAX_ROWS)
 
 
 class PreviewSerializer(serializers.Serializer[Any]):

@@ -3,7 +3,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import PurePath
 from typing import Any
 
@@ -14,8 +15,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from core.exceptions import ApplicationError, Conflict, PayloadTooLarge, field_error
+from core.exceptions import Conflict, PayloadTooLarge, field_error
 from core.limits import too_large_message
+from core.services import model_update
 from core.tasks import TaskName, queue_on_commit, task
 from deployments.models import DeploymentSlot
 from projects.ingestion import (
@@ -36,6 +38,7 @@ from projects.uploads import HashedUploadedFile
 logger = logging.getLogger(__name__)
 
 COLUMN_FIELDS = ("user_column", "item_column", "time_column")
+PROJECT_FIELDS = ("name", *COLUMN_FIELDS)
 FAILED_UNEXPECTEDLY = "The file could not be read because of an internal error."
 
 
@@ -56,22 +59,20 @@ def _check_columns(*, user_column: str, item_column: str, time_column: str | Non
         raise field_error("time_column", message)
 
 
-def _duplicate_name(name: str) -> ApplicationError:
+@contextmanager
+def _name_unique_per_owner(*, owner_id: int, name: str, project_id: int | None) -> Iterator[None]:
+    """Refuse a name the owner already uses, also when two requests race to take it."""
     message = f"You already have a project named '{name}'."
-    return field_error("name", message)
-
-
-def _save_project(project: Project) -> Project:
-    clash = Project.objects.filter(owner_id=project.owner_id, name=project.name)
-    if clash.exclude(pk=project.pk).exists():
-        raise _duplicate_name(project.name)
+    clash = Project.objects.filter(owner_id=owner_id, name=name)
+    if project_id is not None:
+        clash = clash.exclude(pk=project_id)
+    if clash.exists():
+        raise field_error("name", message)
     try:
         with transaction.atomic():
-            project.save()
+            yield
     except IntegrityError as exc:
-        # Two requests racing past the check above.
-        raise _duplicate_name(project.name) from exc
-    return project
+        raise field_error("name", message) from exc
 
 
 def project_create(
@@ -84,38 +85,35 @@ def project_create(
 ) -> Project:
     time_column = time_column or None
     _check_columns(user_column=user_column, item_column=item_column, time_column=time_column)
-    return _save_project(
-        Project(
+    with _name_unique_per_owner(owner_id=owner.pk, name=name, project_id=None):
+        return Project.objects.create(
             owner=owner,
             name=name,
             user_column=user_column,
             item_column=item_column,
             time_column=time_column,
         )
-    )
 
 
-def project_update(*, project: Project, **changes: Any) -> Project:
+def project_update(*, project: Project, data: dict[str, Any]) -> Project:
     """Renames or re-maps a project; uploads are validated again when columns change."""
-    if "time_column" in changes:
-        changes["time_column"] = changes["time_column"] or None
-    columns_changed = any(
-        field in changes and changes[field] != getattr(project, field) for field in COLUMN_FIELDS
-    )
+    data = dict(data)
+    if "time_column" in data:
+        data["time_column"] = data["time_column"] or None
+    columns = {field: data.get(field, getattr(project, field)) for field in COLUMN_FIELDS}
+    columns_changed = columns != {field: getattr(project, field) for field in COLUMN_FIELDS}
     if columns_changed and project_has_results(project=project):
         raise Conflict(
             "The column names cannot change once tuning or training has used this "
             "project's data; create a new project instead."
         )
-    for field, value in changes.items():
-        setattr(project, field, value)
-    _check_columns(
-        user_column=project.user_column,
-        item_column=project.item_column,
-        time_column=project.time_column,
-    )
-    with transaction.atomic():
-        _save_project(project)
+    _check_columns(**columns)
+    name = data.get("name", project.name)
+    with (
+        transaction.atomic(),
+        _name_unique_per_owner(owner_id=project.owner_id, name=name, project_id=project.pk),
+    ):
+        model_update(instance=project, fields=PROJECT_FIELDS, data=data)
         if columns_changed:
             _revalidate_project_uploads(project)
     return project

@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser
@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import DenyApiKey
-from core.exceptions import NotFound, field_error
+from core.exceptions import NotFound
 from core.ownership import Requester
 from core.viewsets import OwnedModelViewSet
 from projects import selectors, services
@@ -23,15 +23,13 @@ from projects.ingestion import preview
 from projects.models import ItemMetaData, Project, TrainingData
 from projects.serializers import (
     ItemMetaDataSerializer,
+    PreviewQuerySerializer,
     PreviewSerializer,
     ProjectSerializer,
     ProjectSummarySerializer,
     TrainingDataSerializer,
 )
 from projects.uploads import LimitedMultiPartParser
-
-PREVIEW_DEFAULT_ROWS = 50
-PREVIEW_MAX_ROWS = 1000
 
 
 class ProjectViewSet(OwnedModelViewSet):
@@ -55,7 +53,7 @@ class ProjectViewSet(OwnedModelViewSet):
     def perform_update(self, serializer: serializers.BaseSerializer[Project]) -> None:
         assert serializer.instance is not None
         serializer.instance = services.project_update(
-            project=serializer.instance, **serializer.validated_data
+            project=serializer.instance, data=serializer.validated_data
         )
 
     def perform_destroy(self, instance: Project) -> None:
@@ -68,19 +66,6 @@ class ProjectSummaryView(APIView):
         projects = selectors.project_list(requester=Requester.of(request))
         project = get_object_or_404(projects, pk=pk)
         return Response(selectors.project_summary(project=project))
-
-
-def _preview_rows(raw: str | None) -> int:
-    if raw is None or raw == "":
-        return PREVIEW_DEFAULT_ROWS
-    try:
-        n_rows = int(raw)
-    except ValueError:
-        n_rows = 0
-    if n_rows < 1:
-        message = "n_rows must be a positive whole number."
-        raise field_error("n_rows", message)
-    return min(n_rows, PREVIEW_MAX_ROWS)
 
 
 class UploadViewSet(OwnedModelViewSet):
@@ -109,21 +94,11 @@ class UploadViewSet(OwnedModelViewSet):
     def perform_destroy(self, instance: Any) -> None:
         services.upload_delete(upload=instance)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "n_rows",
-                int,
-                description=f"Rows to return (default {PREVIEW_DEFAULT_ROWS}, "
-                f"at most {PREVIEW_MAX_ROWS}).",
-            )
-        ],
-        responses=PreviewSerializer,
-    )
+    @extend_schema(parameters=[PreviewQuerySerializer], responses=PreviewSerializer)
     @action(detail=True, methods=["get"])
     def preview(self, request: Request, pk: str | None = None) -> Response:
-        n_rows = _preview_rows(request.query_params.get("n_rows"))
-        columns, rows = preview(self.get_object(), n_rows=n_rows)
+        query = PreviewQuerySerializer.parse(request)
+        columns, rows = preview(self.get_object(), **query)
         return Response({"columns": columns, "rows": rows})
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from django.db import models
 
+from core.limits import DEFAULT_RETRIES, DEFAULT_TRIALS
 from core.models import TimeStampedModel
+
+DEFAULT_CRON_EXPRESSION = "0 2 * * 0"  # Sundays at 02:00
+DEFAULT_TIMEZONE = "UTC"
 
 
 class RetrainingSchedule(TimeStampedModel):
@@ -18,8 +22,8 @@ class RetrainingSchedule(TimeStampedModel):
         "projects.Project", on_delete=models.CASCADE, related_name="retraining_schedule"
     )
     is_enabled = models.BooleanField(default=False)
-    cron_expression = models.CharField(max_length=100, default="0 2 * * 0")
-    timezone = models.CharField(max_length=64, default="UTC")
+    cron_expression = models.CharField(max_length=100, default=DEFAULT_CRON_EXPRESSION)
+    timezone = models.CharField(max_length=64, default=DEFAULT_TIMEZONE)
     training_data = models.ForeignKey(
         "projects.TrainingData", null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -33,8 +37,8 @@ class RetrainingSchedule(TimeStampedModel):
     evaluation_config = models.ForeignKey(
         "tuning.EvaluationConfig", null=True, blank=True, on_delete=models.SET_NULL
     )
-    n_trials = models.IntegerField(default=40)
-    max_retries = models.IntegerField(default=3)
+    n_trials = models.IntegerField(default=DEFAULT_TRIALS)
+    max_retries = models.IntegerField(default=DEFAULT_RETRIES)
     notify_on_failure = models.BooleanField(default=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
     # Nullable, unlike other text fields, so "never ran" reads as null as older clients expect.

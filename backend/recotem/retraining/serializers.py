@@ -6,6 +6,7 @@ from django.db.models import Model
 from rest_framework import serializers
 
 from core.fields import OwnedPrimaryKeyRelatedField
+from core.limits import DEFAULT_RETRIES, DEFAULT_TRIALS, MAX_RETRIES, MAX_TRIALS
 from deployments.models import DeploymentSlot
 from projects.models import Project, TrainingData
 from retraining import cron
@@ -25,8 +26,10 @@ class RetrainingScheduleSerializer(serializers.ModelSerializer):
     split_config = _owned(SplitConfig, required=False, allow_null=True)
     evaluation_config = _owned(EvaluationConfig, required=False, allow_null=True)
     deploy_slot = _owned(DeploymentSlot, required=False, allow_null=True)
-    n_trials = serializers.IntegerField(min_value=1, max_value=10000, default=40)
-    max_retries = serializers.IntegerField(min_value=0, max_value=10, default=3)
+    n_trials = serializers.IntegerField(min_value=1, max_value=MAX_TRIALS, default=DEFAULT_TRIALS)
+    max_retries = serializers.IntegerField(
+        min_value=0, max_value=MAX_RETRIES, default=DEFAULT_RETRIES
+    )
     cron_description = serializers.SerializerMethodField()
 
     class Meta:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -9,23 +10,47 @@ from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from core.exceptions import ApplicationError, Conflict, ValidationFailed, field_error
+from core.limits import DEFAULT_RETRIES, DEFAULT_TRIALS, MAX_RETRIES
 from core.models import TERMINAL_JOB_STATUSES, JobStatus
+from core.services import model_update
 from core.tasks import TaskName, queue_on_commit, task
+from deployments.models import DeploymentSlot
 from deployments.services import deployment_slot_update
-from projects.models import Project
+from projects.models import Project, TrainingData
 from retraining import cron
-from retraining.models import RetrainingRun, RetrainingSchedule
+from retraining.models import (
+    DEFAULT_CRON_EXPRESSION,
+    DEFAULT_TIMEZONE,
+    RetrainingRun,
+    RetrainingSchedule,
+)
 from retraining.selectors import latest_valid_training_data
-from training.models import TrainedModel
+from training.models import ModelConfiguration, TrainedModel
 from training.services import trained_model_create
-from tuning.models import ParameterTuningJob
+from tuning.models import EvaluationConfig, ParameterTuningJob, SplitConfig
 from tuning.services import tuning_job_create
 
-MAX_RETRIES_LIMIT = 10
 RETRY_BASE_SECONDS = 60
+SCHEDULE_FIELDS = (
+    "is_enabled",
+    "cron_expression",
+    "timezone",
+    "training_data",
+    "model_configuration",
+    "retune",
+    "split_config",
+    "evaluation_config",
+    "n_trials",
+    "max_retries",
+    "notify_on_failure",
+    "auto_deploy",
+    "deploy_slot",
+)
 
 
-def _check_consistency(project: Project, values: dict[str, Any]) -> None:
+def _check_consistency(project: Project, values: Mapping[str, Any]) -> None:
+    cron.cron_fields(values["cron_expression"])
+    cron.zone(values["timezone"])
     for field in ("training_data", "model_configuration", "deploy_slot"):
         related = values.get(field)
         if related is not None and related.project_id != project.pk:
@@ -53,12 +78,16 @@ def _check_consistency(project: Project, values: dict[str, Any]) -> None:
             "Auto-deploy needs the deployment slot whose model it replaces.",
             field_message="Required when auto_deploy is on.",
         )
-    if not 0 <= values.get("max_retries", 0) <= MAX_RETRIES_LIMIT:
+    if not 0 <= values["max_retries"] <= MAX_RETRIES:
         raise field_error(
             "max_retries",
-            f"max_retries must be between 0 and {MAX_RETRIES_LIMIT}.",
+            f"max_retries must be between 0 and {MAX_RETRIES}.",
             field_message="Out of range.",
         )
+
+
+def _values(schedule: RetrainingSchedule) -> dict[str, Any]:
+    return {name: getattr(schedule, name) for name in SCHEDULE_FIELDS}
 
 
 def _sync_beat(schedule: RetrainingSchedule) -> None:
@@ -85,13 +114,43 @@ def _sync_beat(schedule: RetrainingSchedule) -> None:
 
 
 @transaction.atomic
-def retraining_schedule_create(*, project: Project, data: dict[str, Any]) -> RetrainingSchedule:
+def retraining_schedule_create(
+    *,
+    project: Project,
+    is_enabled: bool = False,
+    cron_expression: str = DEFAULT_CRON_EXPRESSION,
+    timezone: str = DEFAULT_TIMEZONE,
+    training_data: TrainingData | None = None,
+    model_configuration: ModelConfiguration | None = None,
+    retune: bool = False,
+    split_config: SplitConfig | None = None,
+    evaluation_config: EvaluationConfig | None = None,
+    n_trials: int = DEFAULT_TRIALS,
+    max_retries: int = DEFAULT_RETRIES,
+    notify_on_failure: bool = True,
+    auto_deploy: bool = False,
+    deploy_slot: DeploymentSlot | None = None,
+) -> RetrainingSchedule:
     if RetrainingSchedule.objects.filter(project=project).exists():
         raise Conflict("This project already has a retraining schedule; edit that one.")
-    cron.cron_fields(data.get("cron_expression", "0 2 * * 0"))
-    cron.zone(data.get("timezone", "UTC"))
-    _check_consistency(project, data)
-    schedule = RetrainingSchedule.objects.create(project=project, **data)
+    schedule = RetrainingSchedule(
+        project=project,
+        is_enabled=is_enabled,
+        cron_expression=cron_expression,
+        timezone=timezone,
+        training_data=training_data,
+        model_configuration=model_configuration,
+        retune=retune,
+        split_config=split_config,
+        evaluation_config=evaluation_config,
+        n_trials=n_trials,
+        max_retries=max_retries,
+        notify_on_failure=notify_on_failure,
+        auto_deploy=auto_deploy,
+        deploy_slot=deploy_slot,
+    )
+    _check_consistency(project, _values(schedule))
+    schedule.save()
     _sync_beat(schedule)
     return schedule
 
@@ -100,15 +159,10 @@ def retraining_schedule_create(*, project: Project, data: dict[str, Any]) -> Ret
 def retraining_schedule_update(
     *, schedule: RetrainingSchedule, data: dict[str, Any]
 ) -> RetrainingSchedule:
-    if "project" in data and data.pop("project").pk != schedule.project_id:
-        raise ValidationFailed("A schedule cannot move to another project.")
-    for field, value in data.items():
-        setattr(schedule, field, value)
-    cron.cron_fields(schedule.cron_expression)
-    cron.zone(schedule.timezone)
-    current = {f.name: getattr(schedule, f.name) for f in RetrainingSchedule._meta.fields}
-    _check_consistency(schedule.project, current)
-    schedule.save()
+    if "project" in data and data["project"].pk != schedule.project_id:
+        raise field_error("project", "A schedule cannot move to another project.")
+    _check_consistency(schedule.project, {**_values(schedule), **data})
+    model_update(instance=schedule, fields=SCHEDULE_FIELDS, data=data)
     _sync_beat(schedule)
     return schedule
 

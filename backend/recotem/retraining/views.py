@@ -22,9 +22,7 @@ class RetrainingScheduleViewSet(OwnedModelViewSet):
     ordering_fields = ("id", "next_run_at", "last_run_at")
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
-        data = dict(serializer.validated_data)
-        project = data.pop("project")
-        serializer.instance = services.retraining_schedule_create(project=project, data=data)
+        serializer.instance = services.retraining_schedule_create(**serializer.validated_data)
 
     def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         serializer.instance = services.retraining_schedule_update(

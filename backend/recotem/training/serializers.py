@@ -5,7 +5,9 @@ from typing import Any
 from rest_framework import serializers
 
 from core.fields import OwnedPrimaryKeyRelatedField
+from core.serializers import QuerySerializer
 from projects.models import Project, TrainingData
+from recotem_common.limits import DEFAULT_CUTOFF, MAX_CUTOFF, MAX_ITEM_IDS
 from training.models import ModelConfiguration, TrainedModel
 
 
@@ -82,11 +84,35 @@ class MetadataRecommendationSerializer(serializers.Serializer[dict[str, Any]]):
     )
 
 
+CUTOFF_MESSAGE = f"cutoff must be a whole number from 1 to {MAX_CUTOFF}."
+
+
+def _cutoff() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_CUTOFF,
+        default=DEFAULT_CUTOFF,
+        help_text=f"How many items (1-{MAX_CUTOFF}, default {DEFAULT_CUTOFF}).",
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), CUTOFF_MESSAGE),
+    )
+
+
+class CutoffQuerySerializer(QuerySerializer):
+    cutoff = _cutoff()
+
+
+class RecommendationQuerySerializer(CutoffQuerySerializer):
+    user_id = serializers.CharField(
+        help_text="A user the model was trained on.",
+        error_messages=dict.fromkeys(("required", "blank"), "Give the user_id query parameter."),
+    )
+
+
 class ProfileRequestSerializer(serializers.Serializer[dict[str, Any]]):
     item_ids = serializers.ListField(
-        child=serializers.CharField(), allow_empty=False, max_length=10000
+        child=serializers.CharField(), allow_empty=False, max_length=MAX_ITEM_IDS
     )
-    cutoff = serializers.IntegerField(min_value=1, max_value=1000, default=10)
+    cutoff = _cutoff()
 
 
 class ProfileRecommendationSerializer(serializers.Serializer[dict[str, Any]]):

@@ -23,6 +23,7 @@ from irspack.utils import df_to_sparse
 from core.events import publish_model_event_on_commit
 from core.exceptions import ApplicationError, Conflict, ValidationFailed, field_error
 from core.models import JobStatus
+from core.services import model_update
 from core.tasks import TaskName, queue_on_commit, task
 from projects.ingestion import load_interactions
 from projects.models import Project, TrainingData, ValidationStatus
@@ -74,7 +75,7 @@ def training_data_require_valid(data: TrainingData, *, field: str) -> None:
 # --- model configurations -------------------------------------------------------------
 
 
-def model_configuration_validate(
+def _algorithm_and_parameters(
     *, recommender_class_name: str, parameters: Any
 ) -> tuple[str, dict[str, Any]]:
     """The irspack class name and the parameters normalised for it."""
@@ -95,29 +96,62 @@ def model_configuration_validate(
     return algorithm.class_name, normalised
 
 
-def model_configuration_save(
-    *,
-    configuration: ModelConfiguration,
-    recommender_class_name: str,
-    parameters: Any,
-) -> ModelConfiguration:
-    """Create or update: the class and parameters are validated together."""
-    class_name, normalised = model_configuration_validate(
-        recommender_class_name=recommender_class_name, parameters=parameters
-    )
-    if (
-        configuration.name
-        and ModelConfiguration.objects.filter(
-            project=configuration.project_id, name=configuration.name
-        )
-        .exclude(pk=configuration.pk)
-        .exists()
-    ):
-        message = f"The project already has a model configuration named {configuration.name!r}."
+def _check_name_free(*, project_id: int, name: str | None, configuration_id: int | None) -> None:
+    if not name:
+        return
+    taken = ModelConfiguration.objects.filter(project=project_id, name=name)
+    if configuration_id is not None:
+        taken = taken.exclude(pk=configuration_id)
+    if taken.exists():
+        message = f"The project already has a model configuration named {name!r}."
         raise field_error("name", message)
-    configuration.recommender_class_name = class_name
-    configuration.parameters_json = normalised
-    configuration.save()
+
+
+def model_configuration_create(
+    *,
+    project: Project,
+    recommender_class_name: str,
+    parameters_json: Any = None,
+    name: str | None = None,
+    created_by: Any = None,
+) -> ModelConfiguration:
+    """A configuration whose class and parameters are validated together."""
+    class_name, parameters = _algorithm_and_parameters(
+        recommender_class_name=recommender_class_name,
+        parameters={} if parameters_json is None else parameters_json,
+    )
+    _check_name_free(project_id=project.pk, name=name, configuration_id=None)
+    return ModelConfiguration.objects.create(
+        project=project,
+        name=name,
+        recommender_class_name=class_name,
+        parameters_json=parameters,
+        created_by=created_by,
+    )
+
+
+def model_configuration_update(
+    *, configuration: ModelConfiguration, data: dict[str, Any]
+) -> ModelConfiguration:
+    """Rename it or change its class or parameters, validated together; it stays in its
+    project."""
+    if "project" in data and data["project"].pk != configuration.project_id:
+        raise field_error("project", "A model configuration cannot move to another project.")
+    class_name, parameters = _algorithm_and_parameters(
+        recommender_class_name=data.get(
+            "recommender_class_name", configuration.recommender_class_name
+        ),
+        parameters=data.get("parameters_json", configuration.parameters_json),
+    )
+    name = data.get("name", configuration.name)
+    _check_name_free(
+        project_id=configuration.project_id, name=name, configuration_id=configuration.pk
+    )
+    model_update(
+        instance=configuration,
+        fields=("name", "recommender_class_name", "parameters_json"),
+        data={"name": name, "recommender_class_name": class_name, "parameters_json": parameters},
+    )
     return configuration
 
 

@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.exceptions import NotFound, field_error
+from core.exceptions import NotFound
 from core.ownership import visible_to
 from core.viewsets import OwnedModelViewSet
 from projects.models import ItemMetaData
@@ -18,35 +18,15 @@ from training import selectors, services
 from training.models import ModelConfiguration, TrainedModel
 from training.serializers import (
     AlgorithmSerializer,
+    CutoffQuerySerializer,
     MetadataRecommendationSerializer,
     ModelConfigurationSerializer,
     ProfileRecommendationSerializer,
     ProfileRequestSerializer,
+    RecommendationQuerySerializer,
     TrainedModelSerializer,
     UserRecommendationSerializer,
 )
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import User
-
-DEFAULT_CUTOFF = 10
-MAX_CUTOFF = 1000
-CUTOFF_PARAMETER = OpenApiParameter(
-    "cutoff", int, description=f"How many items (1-{MAX_CUTOFF}, default {DEFAULT_CUTOFF})."
-)
-
-
-def _cutoff(raw: str | None) -> int:
-    if raw in (None, ""):
-        return DEFAULT_CUTOFF
-    try:
-        cutoff = int(raw)
-    except ValueError:
-        cutoff = 0
-    if not 1 <= cutoff <= MAX_CUTOFF:
-        message = f"cutoff must be a whole number from 1 to {MAX_CUTOFF}."
-        raise field_error("cutoff", message)
-    return cutoff
 
 
 class ModelConfigurationViewSet(OwnedModelViewSet):
@@ -56,32 +36,14 @@ class ModelConfigurationViewSet(OwnedModelViewSet):
     ordering_fields = ["id", "name", "ins_datetime"]
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
-        data = dict(serializer.validated_data)
-        configuration = ModelConfiguration(
-            project=data["project"],
-            name=data.get("name"),
-            created_by=cast("User", self.request.user),
-        )
-        serializer.instance = services.model_configuration_save(
-            configuration=configuration,
-            recommender_class_name=data["recommender_class_name"],
-            parameters=data.get("parameters_json", {}),
+        serializer.instance = services.model_configuration_create(
+            created_by=self.request.user, **serializer.validated_data
         )
 
     def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
-        configuration = serializer.instance
-        assert configuration is not None
-        data = serializer.validated_data
-        if data.get("project", configuration.project) != configuration.project:
-            message = "A model configuration cannot move to another project."
-            raise field_error("project", message)
-        configuration.name = data.get("name", configuration.name)
-        serializer.instance = services.model_configuration_save(
-            configuration=configuration,
-            recommender_class_name=data.get(
-                "recommender_class_name", configuration.recommender_class_name
-            ),
-            parameters=data.get("parameters_json", configuration.parameters_json),
+        assert serializer.instance is not None
+        serializer.instance = services.model_configuration_update(
+            configuration=serializer.instance, data=serializer.validated_data
         )
 
     @extend_schema(responses=AlgorithmSerializer(many=True))
@@ -125,30 +87,22 @@ class TrainedModelViewSet(OwnedModelViewSet):
         return FileResponse(handle, as_attachment=True, filename=filename)
 
     @extend_schema(
-        parameters=[OpenApiParameter("user_id", str, required=True), CUTOFF_PARAMETER],
-        responses=UserRecommendationSerializer,
+        parameters=[RecommendationQuerySerializer], responses=UserRecommendationSerializer
     )
     @action(detail=True, methods=["get"])
     def recommendation(self, request: Request, pk: str | None = None) -> Response:
-        user_id = request.query_params.get("user_id", "")
-        if not user_id:
-            raise field_error(
-                "user_id", "Give the user_id query parameter.", field_message="Required."
-            )
+        query = RecommendationQuerySerializer.parse(request)
         artifact = selectors.trained_model_artifact(model=self.get_object())
-        cutoff = _cutoff(request.query_params.get("cutoff"))
-        return Response(
-            selectors.recommendation_for_user(artifact=artifact, user_id=user_id, cutoff=cutoff)
-        )
+        return Response(selectors.recommendation_for_user(artifact=artifact, **query))
 
-    @extend_schema(parameters=[CUTOFF_PARAMETER], responses=UserRecommendationSerializer)
+    @extend_schema(parameters=[CutoffQuerySerializer], responses=UserRecommendationSerializer)
     @action(detail=True, methods=["get"])
     def sample_recommendation_raw(self, request: Request, pk: str | None = None) -> Response:
+        query = CutoffQuerySerializer.parse(request)
         artifact = selectors.trained_model_artifact(model=self.get_object())
-        cutoff = _cutoff(request.query_params.get("cutoff"))
-        return Response(selectors.sample_recommendation(artifact=artifact, cutoff=cutoff))
+        return Response(selectors.sample_recommendation(artifact=artifact, **query))
 
-    @extend_schema(parameters=[CUTOFF_PARAMETER], responses=MetadataRecommendationSerializer)
+    @extend_schema(parameters=[CutoffQuerySerializer], responses=MetadataRecommendationSerializer)
     @action(
         detail=True,
         methods=["get"],
@@ -165,11 +119,11 @@ class TrainedModelViewSet(OwnedModelViewSet):
         )
         if metadata is None:
             raise NotFound(f"Item metadata {metadata_id} does not exist in this model's project.")
+        query = CutoffQuerySerializer.parse(request)
         artifact = selectors.trained_model_artifact(model=model)
-        cutoff = _cutoff(request.query_params.get("cutoff"))
         return Response(
             selectors.sample_recommendation_with_metadata(
-                artifact=artifact, metadata=metadata, cutoff=cutoff
+                artifact=artifact, metadata=metadata, **query
             )
         )
 

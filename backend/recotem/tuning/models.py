@@ -4,7 +4,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.limits import DEFAULT_TRIALS, MAX_TRIALS
 from core.models import JobStatus, TimeStampedModel
+from recotem_common.limits import MAX_CUTOFF
+
+# What a job's configurations may need, in MB, before they are skipped unfitted.
+DEFAULT_MEMORY_BUDGET_MB = 8000
 
 
 class SplitConfig(TimeStampedModel):
@@ -48,7 +53,7 @@ class EvaluationConfig(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     cutoff = models.IntegerField(
-        default=20, validators=[MinValueValidator(1), MaxValueValidator(1000)]
+        default=20, validators=[MinValueValidator(1), MaxValueValidator(MAX_CUTOFF)]
     )
     target_metric = models.CharField(
         choices=TargetMetric.choices, max_length=10, default=TargetMetric.NDCG
@@ -69,9 +74,11 @@ class ParameterTuningJob(TimeStampedModel):
         default=1, validators=[MinValueValidator(1), MaxValueValidator(64)]
     )
     n_trials = models.IntegerField(
-        default=40, validators=[MinValueValidator(1), MaxValueValidator(10000)]
+        default=DEFAULT_TRIALS, validators=[MinValueValidator(1), MaxValueValidator(MAX_TRIALS)]
     )
-    memory_budget = models.IntegerField(default=8000, validators=[MinValueValidator(1)])
+    memory_budget = models.IntegerField(
+        default=DEFAULT_MEMORY_BUDGET_MB, validators=[MinValueValidator(1)]
+    )
     timeout_overall = models.IntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
     timeout_singlestep = models.IntegerField(
         null=True, blank=True, validators=[MinValueValidator(1)]

@@ -6,13 +6,13 @@ What happens once a job is queued is in ``tuning.canvas`` and the steps it runs.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
 
 from core.exceptions import Conflict, field_error
+from core.limits import DEFAULT_TRIALS
 from core.models import ACTIVE_JOB_STATUSES, TERMINAL_JOB_STATUSES, JobStatus
 from core.tasks import queue_on_commit
 from projects.models import TrainingData
@@ -20,7 +20,12 @@ from training.algorithms import DEFAULT_ALGORITHMS, UnknownAlgorithmError, resol
 from training.services import training_data_require_valid
 from tuning import study as studies
 from tuning.canvas import tuning_job_canvas
-from tuning.models import EvaluationConfig, ParameterTuningJob, SplitConfig
+from tuning.models import (
+    DEFAULT_MEMORY_BUDGET_MB,
+    EvaluationConfig,
+    ParameterTuningJob,
+    SplitConfig,
+)
 from tuning.progress import job_log, tuning_job_finish
 
 TIME_SCHEMES = (SplitConfig.SplitScheme.TIME_GLOBAL, SplitConfig.SplitScheme.TIME_USER)
@@ -48,12 +53,12 @@ def tuning_job_create(
     split: SplitConfig,
     evaluation: EvaluationConfig,
     n_tasks_parallel: int = 1,
-    n_trials: int = 40,
-    memory_budget: int = 8000,
+    n_trials: int = DEFAULT_TRIALS,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET_MB,
     timeout_overall: int | None = None,
     timeout_singlestep: int | None = None,
     random_seed: int | None = None,
-    tried_algorithms: Sequence[str] | None = None,
+    tried_algorithms_json: Any = None,
     train_after_tuning: bool = True,
 ) -> ParameterTuningJob:
     training_data_require_valid(data, field="data")
@@ -64,7 +69,7 @@ def tuning_job_create(
             "set the project's time column."
         )
         raise field_error("split", message)
-    algorithms = tried_algorithms_validate(list(tried_algorithms) if tried_algorithms else None)
+    algorithms = tried_algorithms_validate(tried_algorithms_json)
     job = ParameterTuningJob(
         data=data,
         split=split,

@@ -53,9 +53,7 @@ class ParameterTuningJobViewSet(OwnedModelViewSet):
         return super().get_queryset().select_related("data__project")
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
-        data = dict(serializer.validated_data)
-        data["tried_algorithms"] = data.pop("tried_algorithms_json", None)
-        serializer.instance = services.tuning_job_create(**data)
+        serializer.instance = services.tuning_job_create(**serializer.validated_data)
 
     def perform_destroy(self, instance: ParameterTuningJob) -> None:
         services.tuning_job_delete(job=instance)

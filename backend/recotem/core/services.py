@@ -1,0 +1,28 @@
+"""What every app's services share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
+
+
+def model_update(*, instance: M, fields: Iterable[str], data: Mapping[str, Any]) -> list[str]:
+    """Apply to ``instance`` the values ``data`` gives for ``fields`` and save them.
+
+    Only fields that ``data`` names and whose value differs are set and written (with
+    ``updated_at`` where the model keeps one), so an update never overwrites what it did
+    not mean to change. Returns the names of the fields that changed; a service reacts
+    to those (revalidating uploads when a column changes, telling the inference service
+    when a slot moves). Keys of ``data`` outside ``fields`` are left to the caller.
+    """
+    changed = [name for name in fields if name in data and getattr(instance, name) != data[name]]
+    for name in changed:
+        setattr(instance, name, data[name])
+    if changed:
+        stamped = any(field.name == "updated_at" for field in instance._meta.concrete_fields)
+        instance.save(update_fields=[*changed, "updated_at"] if stamped else changed)
+    return changed
