@@ -18,9 +18,24 @@ from rest_framework.test import APIClient
 from projects.models import Project, TrainingData
 from recotem.celery import app as celery_app
 from recotem_common.events import CHANNEL, ModelEvent, decode_event
+from recotem_common.paths import sqlite_path
 from tests.factories import ProjectFactory, TrainingDataFactory, UserFactory
 
 ML100K_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "ml-100k"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Without DATABASE_URL the test database is a SQLite file, as in production, not
+    Django's in-memory default: parallel writers (tuning workers, a Celery worker
+    process) then wait for the lock as they do in production instead of failing at once,
+    so the embedded default runs every test that PostgreSQL runs."""
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        data_dir = tmp_path_factory.mktemp("data")
+        database.setdefault("TEST", {})["NAME"] = str(sqlite_path(data_dir))
 
 
 @pytest.fixture(autouse=True)

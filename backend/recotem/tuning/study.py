@@ -16,7 +16,6 @@ import optuna
 from django.db import connections
 from optuna.storages import RDBStorage
 from sqlalchemy.engine import URL
-from sqlalchemy.pool import NullPool
 
 from tuning.models import ParameterTuningJob
 
@@ -35,10 +34,6 @@ def storage_url() -> str:
     engine = settings_dict["ENGINE"]
     name = str(settings_dict["NAME"])
     if engine.endswith("sqlite3"):
-        if name.startswith("file:"):
-            # Django's in-memory test database: shared-cache URIs need uri=true.
-            separator = "&" if "?" in name else "?"
-            return f"sqlite:///{name}{separator}uri=true"
         return f"sqlite:///{name}"
     if engine.endswith("postgresql"):
         return URL.create(
@@ -54,24 +49,17 @@ def storage_url() -> str:
 
 def _sqlite_engine_kwargs() -> dict[str, Any]:
     name = str(connections["default"].settings_dict["NAME"])
-    in_memory = name.startswith("file:")
 
     def connect() -> sqlite3.Connection:
         connection = sqlite3.connect(
-            name,
-            timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
-            uri=in_memory,
-            check_same_thread=False,
+            name, timeout=SQLITE_BUSY_TIMEOUT_SECONDS, check_same_thread=False
         )
         # As Django's own connections: WAL is a property of the file, but the
         # fsync policy is per connection, and FULL would sync every Optuna write.
         connection.execute("PRAGMA synchronous=NORMAL")
         return connection
 
-    kwargs: dict[str, Any] = {"creator": connect}
-    if in_memory:
-        kwargs["poolclass"] = NullPool
-    return kwargs
+    return {"creator": connect}
 
 
 def _engine_kwargs(url: str) -> dict[str, Any]:

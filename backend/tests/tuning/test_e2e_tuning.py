@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,44 +37,20 @@ JOB_TIMEOUT = 150
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-@contextmanager
-def _sqlite_file_copy(path: Path) -> Iterator[None]:
-    """Move this process's connection from the in-memory test database to a file copy
-    that a worker process can open too; the in-memory database is kept alive (its
-    connection is only set aside) and restored afterwards."""
-    connection.ensure_connection()
-    memory = connection.connection
-    target = sqlite3.connect(path)
-    memory.backup(target)
-    target.close()
-    original_name = connection.settings_dict["NAME"]
-    connection.connection = None
-    connection.settings_dict["NAME"] = str(path)
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict["NAME"] = original_name
-        connection.connection = memory
-
-
 @pytest.fixture
-def worker_env(settings: Any, tmp_path: Path) -> Iterator[dict[str, str]]:
+def worker_env(settings: Any) -> dict[str, str]:
     """Environment for a worker process that shares this test's database and media."""
     env = {"MEDIA_ROOT": str(settings.MEDIA_ROOT), "DJANGO_SETTINGS_MODULE": "recotem.settings"}
+    db = connection.settings_dict
     if connection.vendor == "postgresql":
-        db = connection.settings_dict
         env["DATABASE_URL"] = (
             f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
             f"{db['PORT'] or 5432}/{db['NAME']}"
         )
-        yield env
-        return
-    data_dir = tmp_path / "worker-data"
-    data_dir.mkdir()
-    with _sqlite_file_copy(data_dir / "recotem.sqlite3"):
-        env["RECOTEM_DATA_DIR"] = str(data_dir)
-        yield env
+    else:
+        # The test database is the embedded default's file, in a data directory of its own.
+        env["RECOTEM_DATA_DIR"] = str(Path(db["NAME"]).parent)
+    return env
 
 
 @pytest.fixture

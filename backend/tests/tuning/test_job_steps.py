@@ -181,8 +181,6 @@ def test_a_failed_worker_does_not_discard_the_other_workers_trials(make_job: Any
 
 
 def test_parallel_workers_each_report_their_own_trial_count(make_job: Any) -> None:
-    if connection.vendor == "sqlite":
-        pytest.skip("the in-memory SQLite test database refuses a second writer outright")
     job = make_job(n_trials=40)
     counts: list[int] = []
 
