@@ -4,6 +4,10 @@ code and installed by beat itself."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -15,6 +19,7 @@ from recotem.celery import app as celery_app
 from retraining.services import retraining_schedule_create
 from tests.factories import ModelConfigurationFactory
 
+APPS_DIR = Path(__file__).resolve().parents[1] / "recotem"
 OUR_APPS = ("projects", "tuning", "training", "retraining")
 REAPERS = {
     "tuning: fail stalled jobs": "tuning.reap_stalled_jobs",
@@ -89,3 +94,34 @@ def test_an_upgraded_installation_keeps_its_retraining_schedules_firing(project:
     row = PeriodicTask.objects.get(pk=schedule.periodic_task_id)
     assert row.task == TaskName.FIRE_RETRAINING_SCHEDULE
     assert json.loads(row.args) == [schedule.pk]
+
+
+def test_the_ingestion_worker_loads_no_machine_learning_library(tmp_path: Path) -> None:
+    """Upload validation has its own lean worker (docs/benchmarks.md): starting Django and
+    its task modules must not pull in what tuning and training need."""
+    program = (
+        "import sys, django; django.setup(); "
+        "from recotem.celery import app; app.loader.import_default_modules(); "
+        "print(sorted(m for m in ('irspack', 'optuna', 'pandas', 'scipy', 'numba', 'sklearn') "
+        "if m in sys.modules))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "recotem.settings",
+        # As make run starts it: its own apps' tasks, and no system checks (they import
+        # every URLconf, and with it every app's views).
+        "CELERY_TASK_APPS": "projects",
+        "CELERY_SKIP_CHECKS": "1",
+        "RECOTEM_DATA_DIR": str(tmp_path),
+    }
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=APPS_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert result.stdout.strip() == "[]"

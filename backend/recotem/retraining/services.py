@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from core.exceptions import ApplicationError, Conflict, ValidationFailed, field_error
+from core.exceptions import Conflict, ValidationFailed, field_error
 from core.limits import DEFAULT_RETRIES, DEFAULT_TRIALS, MAX_RETRIES
 from core.models import TERMINAL_JOB_STATUSES, JobStatus
 from core.services import model_update
@@ -24,11 +24,8 @@ from retraining.models import (
     RetrainingRun,
     RetrainingSchedule,
 )
-from retraining.selectors import latest_valid_training_data
 from training.models import ModelConfiguration, TrainedModel
-from training.services import trained_model_create
 from tuning.models import EvaluationConfig, ParameterTuningJob, SplitConfig
-from tuning.services import tuning_job_create
 
 RETRY_BASE_SECONDS = 60
 SCHEDULE_FIELDS = (
@@ -201,52 +198,6 @@ def retraining_scheduled_fire(*, schedule_id: int) -> None:
         retraining_run_request(schedule=schedule, trigger=RetrainingRun.Trigger.SCHEDULED)
 
 
-def retraining_run_execute(*, run_id: int) -> None:
-    """Start the work of a run: skip unchanged data, otherwise retune or retrain.
-
-    The run finishes in :func:`retraining_runs_settle` when the model it produced (or the
-    tuning job that should have produced one) reaches a final state.
-    """
-    with transaction.atomic():
-        run = RetrainingRun.objects.select_for_update().select_related("schedule").get(pk=run_id)
-        if run.status not in (RetrainingRun.Status.PENDING,):
-            return
-        schedule = run.schedule
-        data = schedule.training_data or latest_valid_training_data(project=schedule.project)
-        run.attempt += 1
-        run.started_at = run.started_at or timezone.now()
-        if data is None:
-            _finish(run, RetrainingRun.Status.FAILED, "The project has no valid training data.")
-            return
-        run.data_rows_at_trigger = data.n_rows
-        run.data_fingerprint = data.fingerprint
-        if data.fingerprint and data.fingerprint == schedule.last_data_fingerprint:
-            _finish(run, RetrainingRun.Status.SKIPPED, "The training data has not changed.")
-            return
-        run.status = RetrainingRun.Status.RUNNING
-        try:
-            if schedule.retune:
-                if schedule.split_config is None or schedule.evaluation_config is None:
-                    raise ValidationFailed("The split or evaluation configuration was deleted.")
-                run.tuning_job = tuning_job_create(
-                    data=data,
-                    split=schedule.split_config,
-                    evaluation=schedule.evaluation_config,
-                    n_trials=schedule.n_trials,
-                    train_after_tuning=True,
-                )
-            else:
-                if schedule.model_configuration is None:
-                    raise ValidationFailed("The model configuration was deleted.")
-                run.trained_model = trained_model_create(
-                    configuration=schedule.model_configuration, data=data
-                )
-        except ApplicationError as error:
-            _retry_or_fail(run, error.message)
-            return
-        run.save()
-
-
 def retraining_runs_settle(
     *, trained_model: TrainedModel | None = None, tuning_job: ParameterTuningJob | None = None
 ) -> None:
@@ -290,17 +241,18 @@ def _settle(
         if schedule.auto_deploy and schedule.deploy_slot is not None:
             deployment_slot_update(slot=schedule.deploy_slot, data={"trained_model": trained_model})
         schedule.last_data_fingerprint = run.data_fingerprint
-        _finish(run, RetrainingRun.Status.COMPLETED, "")
+        retraining_run_finish(run=run, status=RetrainingRun.Status.COMPLETED, message="")
         return
     reason = (
         trained_model.error_message
         if trained_model is not None
         else (tuning_job.error_message if tuning_job is not None else "")
     )
-    _retry_or_fail(run, reason or "Training did not complete.")
+    retraining_run_retry_or_fail(run=run, message=reason or "Training did not complete.")
 
 
-def _retry_or_fail(run: RetrainingRun, message: str) -> None:
+def retraining_run_retry_or_fail(*, run: RetrainingRun, message: str) -> None:
+    """Queue the run again after a backoff while it has attempts left, or fail it."""
     if run.attempt <= run.schedule.max_retries:
         run.status = RetrainingRun.Status.PENDING
         run.error_message = f"Attempt {run.attempt} failed: {message}"
@@ -309,10 +261,11 @@ def _retry_or_fail(run: RetrainingRun, message: str) -> None:
         run.save()
         _queue_run(run.pk, countdown=RETRY_BASE_SECONDS * 2 ** (run.attempt - 1))
         return
-    _finish(run, RetrainingRun.Status.FAILED, message)
+    retraining_run_finish(run=run, status=RetrainingRun.Status.FAILED, message=message)
 
 
-def _finish(run: RetrainingRun, status: str, message: str) -> None:
+def retraining_run_finish(*, run: RetrainingRun, status: str, message: str) -> None:
+    """Put the run in a final state and record the outcome on its schedule."""
     now = timezone.now()
     run.status = status
     run.error_message = message

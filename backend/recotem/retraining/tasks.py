@@ -4,6 +4,7 @@ from celery import shared_task
 
 from core.tasks import TaskName
 from retraining import services
+from retraining.execution import retraining_run_execute
 
 
 @shared_task(name=TaskName.FIRE_RETRAINING_SCHEDULE)
@@ -13,4 +14,4 @@ def fire_schedule(schedule_id: int) -> None:
 
 @shared_task(name=TaskName.EXECUTE_RETRAINING_RUN)
 def execute_run(run_id: int) -> None:
-    services.retraining_run_execute(run_id=run_id)
+    retraining_run_execute(run_id=run_id)

@@ -9,12 +9,9 @@ from django.utils import timezone
 from core.models import JobStatus
 from deployments.models import DeploymentSlot
 from projects.models import TrainingData
+from retraining.execution import retraining_run_execute
 from retraining.models import RetrainingRun, RetrainingSchedule
-from retraining.services import (
-    retraining_run_execute,
-    retraining_run_request,
-    retraining_runs_settle,
-)
+from retraining.services import retraining_run_request, retraining_runs_settle
 from tests.conftest import SentTask
 from tests.factories import (
     DeploymentSlotFactory,
