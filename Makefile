@@ -6,6 +6,10 @@ TOOLS := $(CURDIR)/.tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 PYTHON ?= python3
 PROJECTS := common backend inference
+# Linted with ruff.toml at the top; each runs in the project whose environment runs it, whose
+# mypy checks it (common: benchmarks/artifact, backend: scripts/ and the backend benchmarks,
+# inference: benchmarks/inference).
+SCRIPTS := ../scripts ../benchmarks
 PYTEST_ARGS ?=
 
 .PHONY: help setup run test test-common test-backend test-inference lint fmt
@@ -37,13 +41,16 @@ test-backend:
 test-inference:
 	cd inference && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
 
-lint: setup ## ruff, ruff format --check and mypy on every project
+lint: setup ## ruff, ruff format --check and mypy on every project, scripts/ and benchmarks/
 	@for project in $(PROJECTS); do \
 		echo "== lint $$project"; \
 		(cd $$project && $(UV) run --frozen ruff check . && $(UV) run --frozen ruff format --check . && DEBUG=true $(UV) run --frozen mypy) || exit 1; \
 	done
+	@echo "== lint scripts benchmarks"
+	@cd backend && $(UV) run --frozen ruff check $(SCRIPTS) && $(UV) run --frozen ruff format --check $(SCRIPTS)
 
-fmt: setup ## Format and auto-fix every project
+fmt: setup ## Format and auto-fix every project, scripts/ and benchmarks/
 	@for project in $(PROJECTS); do \
 		(cd $$project && $(UV) run --frozen ruff format . && $(UV) run --frozen ruff check --fix .); \
 	done
+	@cd backend && $(UV) run --frozen ruff format $(SCRIPTS) && $(UV) run --frozen ruff check --fix $(SCRIPTS)

@@ -92,7 +92,7 @@ def _roles(env: dict[str, str]) -> dict[str, list[str]]:
         ],
         # Reads INFERENCE_HOST, INFERENCE_PORT and INFERENCE_WORKERS from the environment.
         "inference": [str(INFERENCE_BIN / "python"), "-m", "inference"],
-    }
+    }  # fmt: skip
 
 
 def _start(roles: dict[str, list[str]], env: dict[str, str]) -> dict[str, subprocess.Popen[bytes]]:
@@ -167,9 +167,11 @@ def run(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command", choices=["run"])
-    parser.add_argument("--backend-port", type=int, default=int(os.environ.get("BACKEND_PORT", 8080)))
     parser.add_argument(
-        "--inference-port", type=int, default=int(os.environ.get("INFERENCE_PORT", 8081))
+        "--backend-port", type=int, default=int(os.environ.get("BACKEND_PORT", "8080"))
+    )
+    parser.add_argument(
+        "--inference-port", type=int, default=int(os.environ.get("INFERENCE_PORT", "8081"))
     )
     return run(parser.parse_args())
 

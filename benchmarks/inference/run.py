@@ -49,17 +49,15 @@ import redis
 from passlib.hash import django_pbkdf2_sha256
 from sqlalchemy import create_engine
 
+from inference.config import Settings
 from recotem_common.embedded_redis import start_embedded_redis
 from recotem_common.events import CHANNEL, ModelTrained, encode_event
+from testbed.seeder import Seeder
+from testbed.world import migrate_backend_schema, write_ml100k_models
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parents[1]
 DOCS = REPO_DIR / "docs" / "benchmarks.md"
-sys.path.insert(0, str(REPO_DIR / "inference"))
-
-from inference.config import Settings  # noqa: E402
-from tests.factories import Seeder  # noqa: E402
-from tests.support import migrate_backend_schema, write_ml100k_models  # noqa: E402
 
 SECRET_KEY = "benchmark-only-7d2f9a4c1e8b6d3f0a5c7e9b2d4f6a8c"  # noqa: S105
 # Django's default PBKDF2 cost: paid once per key and worker, never per request.
@@ -138,9 +136,7 @@ async def _load(
     issued = 0
     deadline = time.perf_counter() + time_limit
     connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(
-        connector=connector, headers={"X-API-Key": key}
-    ) as session:
+    async with aiohttp.ClientSession(connector=connector, headers={"X-API-Key": key}) as session:
 
         async def worker() -> None:
             nonlocal issued, errors
@@ -211,9 +207,7 @@ async def _cold_loads(base: str, world: World) -> dict[str, float]:
             first_request.append(time.perf_counter() - started)
         async with session.get(f"{base}/models") as response:
             loaded = {m["model_id"]: m for m in (await response.json())["models"]}
-    load_seconds = [
-        loaded[model_id]["load_seconds"] for model_id in world.cold_model_ids
-    ]
+    load_seconds = [loaded[model_id]["load_seconds"] for model_id in world.cold_model_ids]
     return {
         "models": len(world.cold_model_ids),
         "artifact_mib": round(loaded[world.cold_model_ids[0]]["nbytes"] / 2**20, 1),
@@ -222,9 +216,7 @@ async def _cold_loads(base: str, world: World) -> dict[str, float]:
     }
 
 
-async def _hot_swaps(
-    base: str, world: World, events_url: str, rounds: int
-) -> dict[str, float]:
+async def _hot_swaps(base: str, world: World, events_url: str, rounds: int) -> dict[str, float]:
     latencies: list[float] = []
     publisher = redis.Redis.from_url(events_url)
     async with aiohttp.ClientSession(headers={"X-API-Key": world.api_key}) as session:
@@ -301,9 +293,7 @@ def _healthy(base: str) -> bool:
         return False
 
 
-def measure(
-    base: str, world: World, args: argparse.Namespace, events_url: str
-) -> dict[str, Any]:
+def measure(base: str, world: World, args: argparse.Namespace, events_url: str) -> dict[str, Any]:
     results: dict[str, Any] = {
         "first_request_with_new_key_ms": asyncio.run(_first_use_of_key(base, world))
     }
@@ -416,8 +406,9 @@ def markdown(results: dict[str, Any]) -> str:
         "has seen, one takes the top k with a heap (about 20 µs in all with warm "
         "caches, against about 50 µs for the numpy code they replace); requests "
         "that reach the scorer in the same event-loop turn are scored in one call, "
-        "which is why the share of the ceiling grows with concurrency. The share also moves with the "
-        "machine's other load: the no-op ceiling at concurrency 8 is bound by the "
+        "which is why the share of the ceiling grows with concurrency. The share "
+        "also moves with the machine's other load: the no-op ceiling at concurrency "
+        "8 is bound by the "
         "server and the load generator together, and other work slows it more than "
         "it slows the prediction, so a quiet machine shows a lower share there than "
         "a busy one.",
@@ -447,21 +438,15 @@ def update_docs(section: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=6000, help="per run, at most")
-    parser.add_argument(
-        "--time-limit", type=float, default=15.0, help="s per run, at most"
-    )
-    parser.add_argument(
-        "--rounds", type=int, default=5, help="runs per endpoint and level"
-    )
+    parser.add_argument("--time-limit", type=float, default=15.0, help="s per run, at most")
+    parser.add_argument("--rounds", type=int, default=5, help="runs per endpoint and level")
     parser.add_argument(
         "--concurrency",
         type=lambda v: [int(c) for c in v.split(",")],
         default=[1, 8, 32],
     )
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument(
-        "--update-docs", action="store_true", help=f"rewrite {DOCS.name}"
-    )
+    parser.add_argument("--update-docs", action="store_true", help=f"rewrite {DOCS.name}")
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -480,11 +465,8 @@ def main() -> None:
             "REDIS_URL": redis_url,
             # The load must measure serving, not the limiter answering 429.
             "INFERENCE_RATE_LIMIT": "100000000/minute",
-            "PYTHONPATH": str(REPO_DIR / "inference"),
         }
-        events_url = Settings(
-            secret_key=SECRET_KEY, redis_url=redis_url
-        ).events_redis_url
+        events_url = Settings(secret_key=SECRET_KEY, redis_url=redis_url).events_redis_url
         with serve(env, args.workers, workdir / "server.log") as base:
             results = measure(base, world, args, events_url)
     finally:

@@ -11,8 +11,6 @@ each peak RSS (from ``wait4``) belongs to that measurement alone. Nothing here t
 project's data directory or any running Redis.
 """
 
-# ruff: noqa: T201 - a benchmark reports on stdout
-
 from __future__ import annotations
 
 import argparse
@@ -88,7 +86,7 @@ def _peak_rss_mb() -> float:
 def _child(kind: str, argument: str) -> dict[str, Any]:
     """Runs one measurement in a fresh interpreter and returns its report."""
     command = [sys.executable, __file__, "--child", kind, argument]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -244,6 +242,7 @@ if __name__ == "__main__":
     parser.add_argument("--child", nargs=2, metavar=("KIND", "ARG"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
-        run_child(*arguments.child, workdir=Path(os.environ["RECOTEM_DATA_DIR"]))
+        kind, argument = arguments.child
+        run_child(kind, argument, workdir=Path(os.environ["RECOTEM_DATA_DIR"]))
     else:
         main(arguments.rows, arguments.small_rows, arguments.keep)

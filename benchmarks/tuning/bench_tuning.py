@@ -46,7 +46,7 @@ N_TRIALS = 40
 ROUNDS = 5
 SEED = 20
 CUTOFF = 10
-SPLIT = {"heldout_ratio": 0.2, "test_user_ratio": 0.2, "random_seed": 42}
+SPLIT: dict[str, Any] = {"heldout_ratio": 0.2, "test_user_ratio": 0.2, "random_seed": 42}
 
 
 @dataclass
@@ -254,8 +254,8 @@ def fixtures(workdir: Path) -> tuple[Any, Any, Any]:
 
 def cold_start(split: Any, workdir: Path) -> float:
     """The one-time start of the trial-runner fork server in a fresh worker process."""
-    from tuning.trial_runner import TrialRunner
     from tuning.splitting import dump_split
+    from tuning.trial_runner import TrialRunner
 
     path = workdir / "split.npz"
     path.write_bytes(dump_split(split))
@@ -346,9 +346,9 @@ def update_docs(text: str) -> None:
 
 
 def measure(workdir: Path) -> tuple[list[Run], int, float]:
-    from tuning.trial_runner import thread_budget
     from training.algorithms import DEFAULT_ALGORITHMS
     from tuning.splitting import SplitSpec, compute_split
+    from tuning.trial_runner import thread_budget
 
     threads = thread_budget(1)
     # The plain run fits in this process: give it the threads one engine task gets.

@@ -14,9 +14,7 @@ def main() -> None:
     settings = Settings()
     if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Must be set before any worker imports prometheus_client.
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
-            prefix="recotem-metrics-"
-        )
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="recotem-metrics-")
     uvicorn.run(
         "inference.asgi:app",
         host=settings.host,

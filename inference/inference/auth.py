@@ -37,9 +37,7 @@ RECHECK_CHUNK = 500
 
 
 def _deleted(api_key_id: int) -> KeyState:
-    return KeyState(
-        api_key_id=api_key_id, project_id=0, scopes=frozenset(), refusal=INVALID_KEY
-    )
+    return KeyState(api_key_id=api_key_id, project_id=0, scopes=frozenset(), refusal=INVALID_KEY)
 
 
 def _password_matches(raw_key: str, hashed_key: str) -> bool:
@@ -88,9 +86,7 @@ class ApiKeyVerifier:
             refused = self._refused.get(digest)
             if refused is not None and now - refused[1] < REFUSED_SECONDS:
                 raise AuthenticationFailed(refused[0])
-            state = await self._identifying.run(
-                digest, lambda: self._identify(raw_key, digest)
-            )
+            state = await self._identifying.run(digest, lambda: self._identify(raw_key, digest))
         if state.refusal is not None:
             raise AuthenticationFailed(state.refusal)
         return state
@@ -108,9 +104,7 @@ class ApiKeyVerifier:
                 found = await selectors.api_key_states(session, api_key_ids=chunk)
             for api_key_id in chunk:
                 if api_key_id in self._states:
-                    self._states[api_key_id] = found.get(api_key_id) or _deleted(
-                        api_key_id
-                    )
+                    self._states[api_key_id] = found.get(api_key_id) or _deleted(api_key_id)
 
     async def run_rechecks(self) -> None:
         while True:
@@ -133,9 +127,7 @@ class ApiKeyVerifier:
                 candidates = await selectors.api_key_candidates(session, prefix=prefix)
         for candidate in candidates:
             # PBKDF2 takes a large fraction of a second; keep the event loop serving.
-            if await asyncio.to_thread(
-                _password_matches, raw_key, candidate.hashed_key
-            ):
+            if await asyncio.to_thread(_password_matches, raw_key, candidate.hashed_key):
                 state = candidate.state
                 _bounded_put(self._key_ids, digest, (state.api_key_id, self._clock()))
                 self._states[state.api_key_id] = state
@@ -144,9 +136,7 @@ class ApiKeyVerifier:
         raise AuthenticationFailed(INVALID_KEY)
 
     async def _load_state(self, api_key_id: int) -> KeyState:
-        return await self._loading_states.run(
-            api_key_id, lambda: self._read_state(api_key_id)
-        )
+        return await self._loading_states.run(api_key_id, lambda: self._read_state(api_key_id))
 
     async def _read_state(self, api_key_id: int) -> KeyState:
         async with self._sessionmaker() as session:

@@ -36,8 +36,7 @@ def sqlalchemy_url(database_url: str, data_dir: Path) -> str:
     if separator and base_scheme == "sqlite":
         return f"sqlite+aiosqlite://{rest}"
     raise ValueError(
-        f"DATABASE_URL scheme {scheme!r} is not supported; "
-        "use postgres://... or sqlite:///..."
+        f"DATABASE_URL scheme {scheme!r} is not supported; use postgres://... or sqlite:///..."
     )
 
 
@@ -58,25 +57,15 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias="MODEL_SIGNING_KEYS", repr=False
     )
 
-    data_dir: Path = Field(
-        default=DEFAULT_DATA_DIR, validation_alias="RECOTEM_DATA_DIR"
-    )
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, validation_alias="RECOTEM_DATA_DIR")
     database_url: str = Field(default="", validation_alias="DATABASE_URL", repr=False)
 
     # Model files: the backend's default storage, local or S3-compatible.
     media_root: str = Field(default="", validation_alias="MEDIA_ROOT")
-    storage_type: Literal["", "S3"] = Field(
-        default="", validation_alias="RECOTEM_STORAGE_TYPE"
-    )
-    aws_storage_bucket_name: str = Field(
-        default="", validation_alias="AWS_STORAGE_BUCKET_NAME"
-    )
-    aws_s3_endpoint_url: str | None = Field(
-        default=None, validation_alias="AWS_S3_ENDPOINT_URL"
-    )
-    aws_s3_region_name: str | None = Field(
-        default=None, validation_alias="AWS_S3_REGION_NAME"
-    )
+    storage_type: Literal["", "S3"] = Field(default="", validation_alias="RECOTEM_STORAGE_TYPE")
+    aws_storage_bucket_name: str = Field(default="", validation_alias="AWS_STORAGE_BUCKET_NAME")
+    aws_s3_endpoint_url: str | None = Field(default=None, validation_alias="AWS_S3_ENDPOINT_URL")
+    aws_s3_region_name: str | None = Field(default=None, validation_alias="AWS_S3_REGION_NAME")
     aws_access_key_id: str | None = Field(
         default=None, validation_alias="AWS_ACCESS_KEY_ID", repr=False
     )
@@ -89,9 +78,7 @@ class Settings(BaseSettings):
     model_events_redis_url: str = Field(
         default="", validation_alias="MODEL_EVENTS_REDIS_URL", repr=False
     )
-    redis_password: str = Field(
-        default="", validation_alias="REDIS_PASSWORD", repr=False
-    )
+    redis_password: str = Field(default="", validation_alias="REDIS_PASSWORD", repr=False)
     rate_limit_storage_url: str = Field(
         default="", validation_alias="INFERENCE_RATE_LIMIT_STORAGE_URL", repr=False
     )
@@ -103,9 +90,7 @@ class Settings(BaseSettings):
     preload_model_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, validation_alias="INFERENCE_PRELOAD_MODEL_IDS"
     )
-    max_loaded_models: int = Field(
-        default=16, ge=1, validation_alias="INFERENCE_MAX_LOADED_MODELS"
-    )
+    max_loaded_models: int = Field(default=16, ge=1, validation_alias="INFERENCE_MAX_LOADED_MODELS")
     max_cache_bytes: ByteSize = Field(
         default=ByteSize(2 * 1024**3), validation_alias="INFERENCE_MAX_CACHE_BYTES"
     )
@@ -115,19 +100,13 @@ class Settings(BaseSettings):
         default=30.0, ge=0, validation_alias="INFERENCE_MODEL_RETRY_SECONDS"
     )
 
-    rate_limit: str = Field(
-        default="100/minute", validation_alias="INFERENCE_RATE_LIMIT"
-    )
+    rate_limit: str = Field(default="100/minute", validation_alias="INFERENCE_RATE_LIMIT")
     # How often a worker merges its rate-limit counts with the other workers' in Redis.
     rate_limit_sync_seconds: float = Field(
         default=0.1, gt=0, le=5.0, validation_alias="INFERENCE_RATE_LIMIT_SYNC_SECONDS"
     )
-    max_batch_size: int = Field(
-        default=1000, ge=1, validation_alias="INFERENCE_MAX_BATCH_SIZE"
-    )
-    max_cutoff: int = Field(
-        default=MAX_CUTOFF, ge=1, validation_alias="INFERENCE_MAX_CUTOFF"
-    )
+    max_batch_size: int = Field(default=1000, ge=1, validation_alias="INFERENCE_MAX_BATCH_SIZE")
+    max_cutoff: int = Field(default=MAX_CUTOFF, ge=1, validation_alias="INFERENCE_MAX_CUTOFF")
 
     api_key_cache_seconds: float = Field(
         default=300.0, gt=0, validation_alias="INFERENCE_API_KEY_CACHE_SECONDS"
@@ -149,9 +128,7 @@ class Settings(BaseSettings):
     )
 
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
-    log_format: Literal["json", "plain"] = Field(
-        default="json", validation_alias="LOG_FORMAT"
-    )
+    log_format: Literal["json", "plain"] = Field(default="json", validation_alias="LOG_FORMAT")
     access_log: bool = Field(default=True, validation_alias="INFERENCE_ACCESS_LOG")
 
     @field_validator("model_signing_keys", "preload_model_ids", mode="before")

@@ -54,8 +54,7 @@ class ApiKeyAuth(SecurityBase):
         self.model = APIKey(
             **{"in": APIKeyIn.header},
             name=API_KEY_HEADER,
-            description="A Recotem API key with the predict scope, bound to one "
-            "project.",
+            description="A Recotem API key with the predict scope, bound to one project.",
         )
         self.scheme_name = "APIKeyHeader"
         self.scopes = scopes

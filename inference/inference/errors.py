@@ -104,9 +104,7 @@ def _validation_response(exc: RequestValidationError) -> tuple[int, dict[str, An
             return 400, codes.error_body(codes.VALIDATION_ERROR, message)
     fields: dict[str, list[str]] = {}
     for error in errors:
-        fields.setdefault(_field_name(error.get("loc", ())), []).append(
-            str(error["msg"])
-        )
+        fields.setdefault(_field_name(error.get("loc", ())), []).append(str(error["msg"]))
     summary = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
     return 400, codes.error_body(
         codes.VALIDATION_ERROR, f"Invalid request: {summary}", fields=fields

@@ -85,9 +85,7 @@ class ImpressionRecorder:
             except Exception:
                 # Put them back in front of what arrived meanwhile and try again later.
                 self._buffer[:0] = rows
-                logger.warning(
-                    "Could not store %d impressions", len(rows), exc_info=True
-                )
+                logger.warning("Could not store %d impressions", len(rows), exc_info=True)
                 return
             self._metrics.impressions_written.inc(len(rows))
 

@@ -112,10 +112,7 @@ class ModelCache:
         if cached is not None:
             return cached
         failure = self.failures.get(model_id)
-        if (
-            failure is not None
-            and time.monotonic() - failure.monotonic < self._retry_seconds
-        ):
+        if failure is not None and time.monotonic() - failure.monotonic < self._retry_seconds:
             raise self._unavailable(failure)
         self._metrics.cache_misses.inc()
         return await self._loads.run(model_id, lambda: self._load(record))

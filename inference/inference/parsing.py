@@ -97,10 +97,7 @@ async def read_body(request: Request, model: type[Body]) -> Body:
         return model.model_validate_json(await _body(request))
     except ValidationError as exc:
         raise RequestValidationError(
-            [
-                {**error, "loc": ("body", *error["loc"])}
-                for error in exc.errors(include_url=False)
-            ]
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
         ) from None
 
 

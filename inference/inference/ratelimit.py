@@ -64,9 +64,7 @@ class _Counter:
 class SharedCounterStorage(Storage):
     """A ``limits`` storage: local counters merged into Redis in the background."""
 
-    STORAGE_SCHEME = [
-        f"{SCHEME_PREFIX}{scheme}" for scheme in ("redis", "rediss", "unix")
-    ]
+    STORAGE_SCHEME = [f"{SCHEME_PREFIX}{scheme}" for scheme in ("redis", "rediss", "unix")]
 
     def __init__(
         self, uri: str, wrap_exceptions: bool = False, **options: float | str | bool
@@ -156,9 +154,7 @@ class SharedCounterStorage(Storage):
                     replies = await asyncio.to_thread(_exchange, client, outgoing)
                 except (redis.RedisError, OSError) as exc:
                     if self._healthy:
-                        logger.warning(
-                            "Rate limits are per worker until Redis is back: %s", exc
-                        )
+                        logger.warning("Rate limits are per worker until Redis is back: %s", exc)
                     self._healthy = False
                     continue
                 self._apply(outgoing, replies)
@@ -214,7 +210,6 @@ class RateLimiter:
                 window = self._strategy.get_window_stats(limit, bucket, _SCOPE)
                 retry_after = max(1, math.ceil(window.reset_time - time.time()))
                 raise Throttled(
-                    f"Rate limit of {limit} exceeded for this API key; "
-                    f"retry in {retry_after} s.",
+                    f"Rate limit of {limit} exceeded for this API key; retry in {retry_after} s.",
                     headers={"Retry-After": str(retry_after)},
                 )

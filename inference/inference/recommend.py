@@ -68,9 +68,7 @@ async def for_user(
     if recommendations is not None:
         return recommendations, None
     if request.unknown_user == "error":
-        raise NotFound(
-            f"User {request.user_id!r} is not known to model {model.model_id}."
-        )
+        raise NotFound(f"User {request.user_id!r} is not known to model {model.model_id}.")
     metrics.fallbacks.inc()
     return _popular(model, request), POPULAR
 
@@ -86,17 +84,11 @@ def for_users(
         allow_items=request.allow_items,
         exclude_items=request.exclude_items,
     )
-    unknown = [
-        uid
-        for uid, result in zip(request.user_ids, results, strict=True)
-        if result is None
-    ]
+    unknown = [uid for uid, result in zip(request.user_ids, results, strict=True) if result is None]
     if unknown and request.unknown_user == "error":
         named = ", ".join(repr(uid) for uid in unknown[:MAX_NAMED_USERS])
         more = (
-            f" and {len(unknown) - MAX_NAMED_USERS} more"
-            if len(unknown) > MAX_NAMED_USERS
-            else ""
+            f" and {len(unknown) - MAX_NAMED_USERS} more" if len(unknown) > MAX_NAMED_USERS else ""
         )
         raise NotFound(f"Users not known to model {model.model_id}: {named}{more}.")
     popular = _popular(model, request) if unknown else []

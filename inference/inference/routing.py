@@ -43,9 +43,7 @@ class RoutingTable:
     fetched_at: float
 
     @classmethod
-    def build(
-        cls, project_id: int, arms: Sequence[SlotRecord], fetched_at: float
-    ) -> RoutingTable:
+    def build(cls, project_id: int, arms: Sequence[SlotRecord], fetched_at: float) -> RoutingTable:
         bounds = tuple(itertools.accumulate(max(arm.weight, 0.0) for arm in arms))
         return cls(
             project_id=project_id,
@@ -95,27 +93,18 @@ class SlotRouter:
 
     async def table(self, project_id: int) -> RoutingTable:
         table = self._tables.get(project_id)
-        if (
-            table is not None
-            and time.monotonic() - table.fetched_at < self._refresh_seconds
-        ):
+        if table is not None and time.monotonic() - table.fetched_at < self._refresh_seconds:
             return table
         try:
-            return await self._refreshing.run(
-                project_id, lambda: self._refresh(project_id)
-            )
+            return await self._refreshing.run(project_id, lambda: self._refresh(project_id))
         except Exception:
             if table is None:
                 raise
             # A database hiccup keeps the last routing rather than failing requests,
             # and the next attempt waits a full interval instead of every request
             # trying again.
-            logger.warning(
-                "Keeping stale routing for project %s", project_id, exc_info=True
-            )
-            self._tables[project_id] = dataclasses.replace(
-                table, fetched_at=time.monotonic()
-            )
+            logger.warning("Keeping stale routing for project %s", project_id, exc_info=True)
+            self._tables[project_id] = dataclasses.replace(table, fetched_at=time.monotonic())
             return table
 
     async def refresh(self, project_id: int) -> RoutingTable:
@@ -124,9 +113,7 @@ class SlotRouter:
         Called after a change was announced, so it never joins a read that started
         before the change.
         """
-        return await self._refreshing.run_fresh(
-            project_id, lambda: self._refresh(project_id)
-        )
+        return await self._refreshing.run_fresh(project_id, lambda: self._refresh(project_id))
 
     async def _refresh(self, project_id: int) -> RoutingTable:
         async with self._sessionmaker() as session:
@@ -140,9 +127,7 @@ class SlotRouter:
             logger.info(
                 "Routing for project %s: %s",
                 project_id,
-                ", ".join(
-                    f"{a.name}(model {a.model_id}, weight {a.weight:g})" for a in arms
-                )
+                ", ".join(f"{a.name}(model {a.model_id}, weight {a.weight:g})" for a in arms)
                 or "no active slot",
             )
         return table

@@ -99,9 +99,7 @@ class Runtime:
         await self.listener.aclose()
         await self.impressions.flush()
         if self.impressions.pending:
-            logger.error(
-                "%d impressions were not stored at shutdown", self.impressions.pending
-            )
+            logger.error("%d impressions were not stored at shutdown", self.impressions.pending)
         await self.redis.aclose()
         await self.engine.dispose()
 

@@ -69,9 +69,7 @@ class ProfileRequest(_Request):
         max_length=MAX_ITEM_IDS,
         description="Items the (unknown) user interacted with.",
     )
-    exclude_seen: bool = Field(
-        default=True, description="Leave out the profile's items."
-    )
+    exclude_seen: bool = Field(default=True, description="Leave out the profile's items.")
 
 
 class ScoredItem(BaseModel):

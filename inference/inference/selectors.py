@@ -83,9 +83,7 @@ def _key_state(row: Any, now: datetime) -> KeyState:
     )
 
 
-async def api_key_candidates(
-    session: AsyncSession, *, prefix: str
-) -> list[KeyCandidate]:
+async def api_key_candidates(session: AsyncSession, *, prefix: str) -> list[KeyCandidate]:
     """Keys with the presented lookup prefix; the hash tells which one it is, if any."""
     now = datetime.now(UTC)
     rows = await session.execute(
@@ -93,10 +91,7 @@ async def api_key_candidates(
         .join(User, User.id == ApiKey.owner_id)
         .where(ApiKey.key_prefix == prefix)
     )
-    return [
-        KeyCandidate(hashed_key=row.hashed_key, state=_key_state(row, now))
-        for row in rows
-    ]
+    return [KeyCandidate(hashed_key=row.hashed_key, state=_key_state(row, now)) for row in rows]
 
 
 async def api_key_states(
@@ -113,9 +108,7 @@ async def api_key_states(
     return {state.api_key_id: state for state in states}
 
 
-async def trained_model_record(
-    session: AsyncSession, *, model_id: int
-) -> ModelRecord | None:
+async def trained_model_record(session: AsyncSession, *, model_id: int) -> ModelRecord | None:
     """A model that has a file to serve, or None."""
     row = (
         await session.execute(
@@ -148,9 +141,7 @@ async def trained_model_record(
 
 async def deployed_model_ids(session: AsyncSession) -> set[int]:
     rows = await session.scalars(
-        select(DeploymentSlot.trained_model_id).where(
-            DeploymentSlot.is_active.is_(True)
-        )
+        select(DeploymentSlot.trained_model_id).where(DeploymentSlot.is_active.is_(True))
     )
     return set(rows)
 
@@ -167,9 +158,7 @@ async def model_is_deployed(session: AsyncSession, *, model_id: int) -> bool:
 
 async def projects_with_active_slots(session: AsyncSession) -> set[int]:
     rows = await session.scalars(
-        select(DeploymentSlot.project_id)
-        .where(DeploymentSlot.is_active.is_(True))
-        .distinct()
+        select(DeploymentSlot.project_id).where(DeploymentSlot.is_active.is_(True)).distinct()
     )
     return set(rows)
 
@@ -198,9 +187,7 @@ async def project_arms(session: AsyncSession, *, project_id: int) -> list[SlotRe
         query = query.where(DeploymentSlot.id.in_([test[0], test[1]]))
     rows = await session.execute(query.order_by(DeploymentSlot.id))
     return [
-        SlotRecord(
-            slot_id=r.id, name=r.name, model_id=r.trained_model_id, weight=r.weight
-        )
+        SlotRecord(slot_id=r.id, name=r.name, model_id=r.trained_model_id, weight=r.weight)
         for r in rows
     ]
 

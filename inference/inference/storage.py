@@ -55,9 +55,7 @@ class S3Store:
             return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
-                raise ModelFileMissing(
-                    f"s3://{self.bucket}/{key} does not exist."
-                ) from exc
+                raise ModelFileMissing(f"s3://{self.bucket}/{key} does not exist.") from exc
             raise
 
 

@@ -40,9 +40,7 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        return (
-            value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        )
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -91,9 +89,7 @@ class TrainedModel(Base):
     __tablename__ = "training_trainedmodel"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    configuration_id: Mapped[int] = mapped_column(
-        ForeignKey("training_modelconfiguration.id")
-    )
+    configuration_id: Mapped[int] = mapped_column(ForeignKey("training_modelconfiguration.id"))
     file: Mapped[str | None] = mapped_column(String(512))
     filesize: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16))
@@ -107,9 +103,7 @@ class DeploymentSlot(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects_project.id"))
     name: Mapped[str] = mapped_column(String(256))
-    trained_model_id: Mapped[int] = mapped_column(
-        ForeignKey("training_trainedmodel.id")
-    )
+    trained_model_id: Mapped[int] = mapped_column(ForeignKey("training_trainedmodel.id"))
     weight: Mapped[float]
     is_active: Mapped[bool]
 
@@ -121,12 +115,8 @@ class ABTest(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects_project.id"))
     name: Mapped[str] = mapped_column(String(256))
     status: Mapped[str] = mapped_column(String(16))
-    control_slot_id: Mapped[int] = mapped_column(
-        ForeignKey("deployments_deploymentslot.id")
-    )
-    variant_slot_id: Mapped[int] = mapped_column(
-        ForeignKey("deployments_deploymentslot.id")
-    )
+    control_slot_id: Mapped[int] = mapped_column(ForeignKey("deployments_deploymentslot.id"))
+    variant_slot_id: Mapped[int] = mapped_column(ForeignKey("deployments_deploymentslot.id"))
 
 
 class Impression(Base):

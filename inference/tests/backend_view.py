@@ -37,9 +37,7 @@ def _scope_verdicts() -> list[dict[str, Any]]:
         for stored in itertools.combinations(ALL_SCOPES, size):
             for needed in ALL_SCOPES:
                 permission = ApiKeyScopePermission()
-                request = SimpleNamespace(
-                    auth=ApiKey(scopes=list(stored)), method="GET"
-                )
+                request = SimpleNamespace(auth=ApiKey(scopes=list(stored)), method="GET")
                 view = SimpleNamespace(api_key_scope=needed)
                 allowed = permission.has_permission(request, view)  # type: ignore[arg-type]
                 verdicts.append(

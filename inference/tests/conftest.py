@@ -32,8 +32,8 @@ from inference.main import create_app
 from inference.runtime import Runtime
 from recotem_common.artifact import ModelArtifact
 from recotem_common.events import CHANNEL, ModelEvent, encode_event
-from tests.factories import Seeder
-from tests.support import (
+from testbed.seeder import Seeder
+from testbed.world import (
     SetupFailed,
     migrate_backend_schema,
     ml100k_interactions,
@@ -79,9 +79,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatab
         # The embedded default: the same file the backend uses in its data directory.
         django_url = ""
     try:
-        migrate_backend_schema(
-            django_url=django_url, data_dir=data_dir, secret_key=SECRET_KEY
-        )
+        migrate_backend_schema(django_url=django_url, data_dir=data_dir, secret_key=SECRET_KEY)
     except SetupFailed as exc:
         pytest.fail(str(exc))
     sync_url = sqlalchemy_url(django_url, data_dir).replace("+aiosqlite", "")
@@ -176,9 +174,7 @@ def world(seeder: Seeder, artifacts: Artifacts) -> World:
 
 
 @pytest.fixture
-def make_settings(
-    database: MigratedDatabase, artifacts: Artifacts
-) -> Callable[..., Settings]:
+def make_settings(database: MigratedDatabase, artifacts: Artifacts) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "secret_key": SECRET_KEY,
@@ -240,9 +236,7 @@ def publish(event: ModelEvent, *, redis_url: str | None = None) -> None:
 
 
 def publish_raw(message: str, *, redis_url: str | None = None) -> None:
-    settings = Settings(
-        secret_key=SECRET_KEY, redis_url=redis_url or os.environ["REDIS_URL"]
-    )
+    settings = Settings(secret_key=SECRET_KEY, redis_url=redis_url or os.environ["REDIS_URL"])
     with redis.Redis.from_url(settings.events_redis_url) as connection:
         connection.publish(CHANNEL, message)
 

@@ -18,6 +18,8 @@ from inference.config import Settings
 from inference.db import create_engine, create_sessionmaker
 from recotem_common.api_keys import lookup_prefix
 from recotem_common.events import ApiKeyRevoked
+from testbed.seeder import Seeder
+from testbed.world import BACKEND_PYTHON
 from tests.conftest import (
     ServeFactory,
     World,
@@ -25,8 +27,6 @@ from tests.conftest import (
     publish,
     wait_for,
 )
-from tests.factories import Seeder
-from tests.support import BACKEND_PYTHON
 
 PROPAGATION_SECONDS = 2.0
 
@@ -49,9 +49,7 @@ def test_missing_key_is_401(client: TestClient, world: World) -> None:
     assert "X-API-Key" in _error(response)["message"]
 
 
-@pytest.mark.parametrize(
-    "raw_key", ["nonsense", "rctm_short", "rctm_" + "A" * 48, "Bearer rctm_x"]
-)
+@pytest.mark.parametrize("raw_key", ["nonsense", "rctm_short", "rctm_" + "A" * 48, "Bearer rctm_x"])
 def test_wrong_keys_are_401(client: TestClient, world: World, raw_key: str) -> None:
     response = client.post(
         f"/predict/{world.knn_model_id}",
@@ -66,9 +64,7 @@ def test_wrong_keys_are_401(client: TestClient, world: World, raw_key: str) -> N
 def test_a_key_whose_secret_differs_after_the_prefix_is_refused(
     client: TestClient, world: World
 ) -> None:
-    forged = world.predict_key[:-4] + (
-        "AAAA" if world.predict_key[-4:] != "AAAA" else "BBBB"
-    )
+    forged = world.predict_key[:-4] + ("AAAA" if world.predict_key[-4:] != "AAAA" else "BBBB")
 
     assert _predict(client, world, forged) == 401
 
@@ -124,14 +120,10 @@ def test_revocation_event_reaches_the_worker_within_two_seconds(
     with serve(api_key_recheck_seconds=600) as client:
         assert _predict(client, world, key) == 200
 
-        seeder.update(
-            "accounts_apikey", key_id, is_active=False, revoked_at=datetime.now(UTC)
-        )
+        seeder.update("accounts_apikey", key_id, is_active=False, revoked_at=datetime.now(UTC))
         publish(ApiKeyRevoked(api_key_id=key_id, key_prefix=lookup_prefix(key) or ""))
 
-        wait_for(
-            lambda: _predict(client, world, key) == 401, timeout=PROPAGATION_SECONDS
-        )
+        wait_for(lambda: _predict(client, world, key) == 401, timeout=PROPAGATION_SECONDS)
 
 
 @pytest.mark.parametrize(
@@ -154,9 +146,7 @@ def test_revocation_event_reaches_the_worker_within_two_seconds(
             id="owner-deactivated",
         ),
         pytest.param(
-            lambda s, key_id, owner: s.update(
-                "accounts_apikey", key_id, scopes=["read"]
-            ),
+            lambda s, key_id, owner: s.update("accounts_apikey", key_id, scopes=["read"]),
             id="scope-removed",
         ),
     ],
@@ -173,9 +163,7 @@ def test_changes_without_an_event_still_apply_within_two_seconds(
 
     change(seeder, key_id, owner)
 
-    wait_for(
-        lambda: _predict(client, world, key) in {401, 403}, timeout=PROPAGATION_SECONDS
-    )
+    wait_for(lambda: _predict(client, world, key) in {401, 403}, timeout=PROPAGATION_SECONDS)
 
 
 def test_pbkdf2_runs_once_for_concurrent_first_requests(
@@ -202,9 +190,7 @@ def test_pbkdf2_runs_once_for_concurrent_first_requests(
             recheck_seconds=1,
         )
         try:
-            states = await asyncio.gather(
-                *(verifier.authenticate(key) for _ in range(20))
-            )
+            states = await asyncio.gather(*(verifier.authenticate(key) for _ in range(20)))
             states.append(await verifier.authenticate(key))
         finally:
             await engine.dispose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from inference.auth import require_scope
 from inference.config import Settings
 from inference.errors import PermissionDenied
 from inference.selectors import KeyState
+from testbed.seeder import Seeder
+from testbed.world import run_backend
 from tests.conftest import (
     SECRET_KEY,
     Artifacts,
@@ -28,11 +31,9 @@ from tests.conftest import (
     headers,
     wait_for,
 )
-from tests.factories import Seeder
-from tests.support import BACKEND_DIR, run_backend
 
 PROPAGATION_SECONDS = 2.0
-BACKEND_VIEW = str(BACKEND_DIR.parent / "inference" / "tests" / "backend_view.py")
+BACKEND_VIEW = str(Path(__file__).with_name("backend_view.py"))
 DEFAULTS = ("RECOTEM_DATA_DIR", "MEDIA_ROOT", "DATABASE_URL")
 
 
@@ -72,18 +73,13 @@ def test_both_services_grant_the_same_scopes(backend_view: dict[str, Any]) -> No
     assert len(verdicts) == 8 * 3
 
     for verdict in verdicts:
-        assert _refusal(verdict["stored"], verdict["needed"]) == verdict["refusal"], (
-            verdict
-        )
+        assert _refusal(verdict["stored"], verdict["needed"]) == verdict["refusal"], verdict
 
 
 def test_both_services_find_the_embedded_database_and_media_in_one_place(
     backend_view: dict[str, Any], default_settings: Settings
 ) -> None:
-    assert (
-        default_settings.sqlalchemy_url
-        == f"sqlite+aiosqlite:///{backend_view['database']}"
-    )
+    assert default_settings.sqlalchemy_url == f"sqlite+aiosqlite:///{backend_view['database']}"
     assert str(default_settings.media_path) == backend_view["media_root"]
 
 
@@ -139,17 +135,12 @@ def test_events_the_backend_publishes_reach_a_running_worker(
         )
 
         wait_for(
-            lambda: (
-                predict(client, f"/predict/{world.knn_model_id}", key).status_code
-                == 401
-            ),
+            lambda: predict(client, f"/predict/{world.knn_model_id}", key).status_code == 401,
             timeout=PROPAGATION_SECONDS,
         )
         wait_for(
             lambda: (
-                predict(client, f"/predict/project/{project}", project_key).json()[
-                    "model_id"
-                ]
+                predict(client, f"/predict/project/{project}", project_key).json()["model_id"]
                 == replacement
             ),
             timeout=PROPAGATION_SECONDS,

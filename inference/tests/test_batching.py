@@ -45,9 +45,7 @@ def test_a_lone_request_is_scored_at_once_and_the_rest_of_its_turn_together() ->
     batcher = ScoringBatcher()
 
     async def scenario() -> list[Any]:
-        return await asyncio.gather(
-            *(_recommend(batcher, model, u) for u in ("1", "unknown", "3"))
-        )
+        return await asyncio.gather(*(_recommend(batcher, model, u) for u in ("1", "unknown", "3")))
 
     results = asyncio.run(scenario())
 

@@ -18,9 +18,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.mark.parametrize(
-    "key", ["", "short", "django-insecure-" + "x" * 40, "change-me" * 5]
-)
+@pytest.mark.parametrize("key", ["", "short", "django-insecure-" + "x" * 40, "change-me" * 5])
 def test_unsafe_secret_keys_are_refused_outside_debug(key: str) -> None:
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(secret_key=key)
@@ -84,9 +82,7 @@ def test_redis_urls_follow_the_shared_rules() -> None:
         ),
     ],
 )
-def test_database_urls_become_async_sqlalchemy_urls(
-    database_url: str, expected: str
-) -> None:
+def test_database_urls_become_async_sqlalchemy_urls(database_url: str, expected: str) -> None:
     assert sqlalchemy_url(database_url, Path("/data")) == expected
 
 

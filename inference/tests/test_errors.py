@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from testbed.seeder import Seeder
 from tests.conftest import Artifacts, ServeFactory, World, headers, runtime_of
-from tests.factories import Seeder
 
 
 def _error(response: Any) -> dict[str, Any]:
@@ -57,9 +57,7 @@ def test_model_of_another_project_looks_exactly_like_a_missing_one(
     assert again.status_code == 404
 
 
-def test_project_endpoint_of_another_project_is_404(
-    client: TestClient, world: World
-) -> None:
+def test_project_endpoint_of_another_project_is_404(client: TestClient, world: World) -> None:
     response = client.post(
         f"/predict/project/{world.other_project_id}",
         json={"user_id": "1"},
@@ -87,9 +85,7 @@ def test_a_model_still_training_is_404(
 
 
 @pytest.mark.parametrize("cutoff", [0, -3, 1001])
-def test_cutoff_out_of_range_names_the_field(
-    client: TestClient, world: World, cutoff: int
-) -> None:
+def test_cutoff_out_of_range_names_the_field(client: TestClient, world: World, cutoff: int) -> None:
     response = client.post(
         f"/predict/{world.knn_model_id}",
         json={"user_id": "1", "cutoff": cutoff},
@@ -114,9 +110,7 @@ def test_cutoff_limit_is_configurable(serve: ServeFactory, world: World) -> None
     assert "between 1 and 20" in _error(response)["message"]
 
 
-def test_oversized_batch_is_refused_with_the_limit(
-    serve: ServeFactory, world: World
-) -> None:
+def test_oversized_batch_is_refused_with_the_limit(serve: ServeFactory, world: World) -> None:
     with serve(max_batch_size=3) as client:
         response = client.post(
             f"/predict/{world.knn_model_id}/batch",
@@ -188,9 +182,7 @@ def test_invalid_fields_are_named(
 def test_a_model_id_that_is_not_a_positive_bigint_is_400(
     client: TestClient, world: World, path: str
 ) -> None:
-    response = client.post(
-        path, json={"user_id": "1"}, headers=headers(world.predict_key)
-    )
+    response = client.post(path, json={"user_id": "1"}, headers=headers(world.predict_key))
 
     assert response.status_code == 400
     assert "model_id" in _error(response)["fields"]
@@ -226,9 +218,7 @@ def test_a_body_that_is_not_a_json_object_is_400(
     sent = headers(world.predict_key)
     if content_type is not None:
         sent["Content-Type"] = content_type
-    response = client.post(
-        f"/predict/{world.knn_model_id}", content=content, headers=sent
-    )
+    response = client.post(f"/predict/{world.knn_model_id}", content=content, headers=sent)
 
     assert response.status_code == 400
     error = _error(response)
@@ -249,9 +239,7 @@ def test_json_media_types_with_parameters_or_suffixes_are_accepted(
         assert response.status_code == 200, content_type
 
 
-def test_a_missing_key_is_refused_before_the_body_is_read(
-    client: TestClient, world: World
-) -> None:
+def test_a_missing_key_is_refused_before_the_body_is_read(client: TestClient, world: World) -> None:
     response = client.post(f"/predict/{world.knn_model_id}", content=b"{")
 
     assert response.status_code == 401
@@ -299,9 +287,7 @@ def test_correlation_id_is_echoed_or_generated(client: TestClient) -> None:
     assert len(replaced.headers["X-Correlation-ID"]) == 32
 
 
-def test_an_unreachable_database_answers_503_not_500(
-    serve: ServeFactory, world: World
-) -> None:
+def test_an_unreachable_database_answers_503_not_500(serve: ServeFactory, world: World) -> None:
     with serve(database_url="postgres://postgres@127.0.0.1:1/gone") as client:
         response = client.post(
             f"/predict/{world.knn_model_id}",

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from testbed.seeder import Seeder
 from tests.conftest import Artifacts, ServeFactory, World, headers
-from tests.factories import Seeder
 
 
-def test_health_reports_dependencies_and_loaded_models(
-    client: TestClient, world: World
-) -> None:
+def test_health_reports_dependencies_and_loaded_models(client: TestClient, world: World) -> None:
     response = client.get("/health")
 
     assert response.status_code == 200
@@ -56,9 +54,7 @@ def test_tampered_model_is_refused_and_reported(
     assert tampered not in {model["model_id"] for model in body["models"]}
 
 
-def test_a_missing_model_file_is_reported(
-    client: TestClient, world: World, seeder: Seeder
-) -> None:
+def test_a_missing_model_file_is_reported(client: TestClient, world: World, seeder: Seeder) -> None:
     gone = seeder.trained_model(
         project_id=world.project_id,
         file="models/never-written.rctm",
@@ -86,9 +82,7 @@ def test_a_tampered_deployed_model_is_reported_at_startup(
     slot = seeder.slot(project_id=project, model_id=tampered)
     try:
         with serve() as client:
-            failed = {
-                f["model_id"] for f in client.get("/health").json()["failed_models"]
-            }
+            failed = {f["model_id"] for f in client.get("/health").json()["failed_models"]}
     finally:
         seeder.update("deployments_deploymentslot", slot, is_active=False)
 
@@ -108,9 +102,7 @@ def test_models_lists_only_the_keys_project(client: TestClient, world: World) ->
 
     assert mine.status_code == 200
     assert {m["project_id"] for m in mine.json()["models"]} == {world.project_id}
-    model = next(
-        m for m in mine.json()["models"] if m["model_id"] == world.knn_model_id
-    )
+    model = next(m for m in mine.json()["models"] if m["model_id"] == world.knn_model_id)
     assert model["algorithm"] == "CosineKNNRecommender"
     assert model["n_users"] == 943
     assert model["n_items"] == 1682
@@ -119,17 +111,13 @@ def test_models_lists_only_the_keys_project(client: TestClient, world: World) ->
     assert anonymous.status_code == 401
 
 
-def test_metrics_count_requests_and_describe_the_cache(
-    client: TestClient, world: World
-) -> None:
+def test_metrics_count_requests_and_describe_the_cache(client: TestClient, world: World) -> None:
     client.post(
         f"/predict/{world.knn_model_id}",
         json={"user_id": "1"},
         headers=headers(world.predict_key),
     )
-    client.post(
-        "/predict/987654", json={"user_id": "1"}, headers=headers(world.predict_key)
-    )
+    client.post("/predict/987654", json={"user_id": "1"}, headers=headers(world.predict_key))
 
     response = client.get("/metrics")
 
@@ -141,8 +129,7 @@ def test_metrics_count_requests_and_describe_the_cache(
         'status="200"} 1.0' in text
     )
     assert (
-        'recotem_inference_errors_total{code="not_found",'
-        'route="/predict/{model_id}"} 1.0' in text
+        'recotem_inference_errors_total{code="not_found",route="/predict/{model_id}"} 1.0' in text
     )
     assert "recotem_inference_request_duration_seconds_bucket" in text
     assert "recotem_inference_model_cache_models" in text

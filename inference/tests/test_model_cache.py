@@ -58,9 +58,7 @@ def test_concurrent_misses_load_the_file_once(artifacts: Artifacts) -> None:
     cache = _cache(store)
 
     async def scenario() -> set[int]:
-        loaded = await asyncio.gather(
-            *(cache.load(_record(1, artifacts)) for _ in range(10))
-        )
+        loaded = await asyncio.gather(*(cache.load(_record(1, artifacts)) for _ in range(10)))
         return {id(model) for model in loaded}
 
     assert len(asyncio.run(scenario())) == 1

@@ -19,9 +19,7 @@ def _seen(artifacts: Artifacts, user_id: str) -> set[str]:
     everything = artifacts.models["knn"].recommend_users(
         [user_id], len(artifacts.item_ids), exclude_seen=False
     )[0]
-    unseen = artifacts.models["knn"].recommend_users(
-        [user_id], len(artifacts.item_ids)
-    )[0]
+    unseen = artifacts.models["knn"].recommend_users([user_id], len(artifacts.item_ids))[0]
     assert everything is not None
     assert unseen is not None
     return {item for item, _ in everything} - {item for item, _ in unseen}
@@ -82,9 +80,7 @@ def test_seen_items_are_excluded_unless_asked(
     assert seen & set(_ids(with_seen["items"]))
 
 
-def test_exclude_and_allow_lists_filter_the_answer(
-    client: TestClient, world: World
-) -> None:
+def test_exclude_and_allow_lists_filter_the_answer(client: TestClient, world: World) -> None:
     top = _ids(
         client.post(
             f"/predict/{world.knn_model_id}",
@@ -164,15 +160,11 @@ def test_batch_answers_every_user_in_order_with_its_user_id(
             expected = knn.popular_items(4, exclude_items=["50"])
         else:
             assert result["fallback"] is None
-            expected = knn.recommend_users(
-                [result["user_id"]], 4, exclude_items=["50"]
-            )[0]
+            expected = knn.recommend_users([result["user_id"]], 4, exclude_items=["50"])[0]
         assert _items(result["items"]) == [(i, s) for i, s in expected or []]
 
 
-def test_batch_with_error_mode_names_the_unknown_users(
-    client: TestClient, world: World
-) -> None:
+def test_batch_with_error_mode_names_the_unknown_users(client: TestClient, world: World) -> None:
     response = client.post(
         f"/predict/{world.knn_model_id}/batch",
         json={"user_ids": ["1", "ghost"], "unknown_user": "error"},
@@ -231,13 +223,11 @@ def test_similar_items_never_include_the_item_itself(
     assert "50" not in _ids(body["items"])
 
 
-def test_similar_items_honour_exclude_and_allow(
-    client: TestClient, world: World
-) -> None:
+def test_similar_items_honour_exclude_and_allow(client: TestClient, world: World) -> None:
     top = _ids(
-        client.get(
-            f"/similar/{world.knn_model_id}/50", headers=headers(world.predict_key)
-        ).json()["items"]
+        client.get(f"/similar/{world.knn_model_id}/50", headers=headers(world.predict_key)).json()[
+            "items"
+        ]
     )
     filtered = client.get(
         f"/similar/{world.knn_model_id}/50",

@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from testbed.seeder import Seeder
 from tests.conftest import ServeFactory, World, headers
-from tests.factories import Seeder
 
 SYNC_SECONDS = 0.02
 

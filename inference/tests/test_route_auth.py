@@ -57,9 +57,7 @@ def test_every_route_but_the_public_ones_answers_401_without_a_key(
 
 
 def test_the_public_routes_answer_without_a_key(client: TestClient) -> None:
-    assert {route: _request(client, *route) for route in PUBLIC} == dict.fromkeys(
-        PUBLIC, 200
-    )
+    assert {route: _request(client, *route) for route in PUBLIC} == dict.fromkeys(PUBLIC, 200)
 
 
 def test_a_key_without_the_scope_a_route_needs_is_403_before_anything_else(
@@ -68,8 +66,7 @@ def test_a_key_without_the_scope_a_route_needs_is_403_before_anything_else(
     predict_routes = {route for route in KEYED if route[1] != "/models"}
 
     answers = {
-        route: _request(client, *route, headers=headers(world.read_key))
-        for route in predict_routes
+        route: _request(client, *route, headers=headers(world.read_key)) for route in predict_routes
     }
 
     assert answers == dict.fromkeys(predict_routes, 403)

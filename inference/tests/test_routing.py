@@ -11,16 +11,14 @@ from inference.errors import ServiceUnavailable
 from inference.routing import RoutingTable, sticky_point
 from inference.selectors import SlotRecord
 from recotem_common.events import SlotsChanged
+from testbed.seeder import Seeder
 from tests.conftest import Artifacts, World, headers, publish, wait_for
-from tests.factories import Seeder
 
 USERS = [f"user-{n}" for n in range(10_000)]
 
 
 def _slot(slot_id: int, weight: float) -> SlotRecord:
-    return SlotRecord(
-        slot_id=slot_id, name=f"slot-{slot_id}", model_id=slot_id, weight=weight
-    )
+    return SlotRecord(slot_id=slot_id, name=f"slot-{slot_id}", model_id=slot_id, weight=weight)
 
 
 def test_weights_split_10000_users_in_proportion() -> None:
@@ -71,9 +69,7 @@ def _project(seeder: Seeder, world: World) -> tuple[int, str]:
     return project, key
 
 
-def _model(
-    seeder: Seeder, artifacts: Artifacts, project: int, name: str = "knn"
-) -> int:
+def _model(seeder: Seeder, artifacts: Artifacts, project: int, name: str = "knn") -> int:
     return seeder.trained_model(
         project_id=project, file=artifacts.files[name], algorithm="CosineKNNRecommender"
     )
@@ -93,25 +89,16 @@ def test_project_endpoint_routes_sticky_over_weighted_slots(
     project, key = _project(seeder, world)
     model_a = _model(seeder, artifacts, project)
     model_b = _model(seeder, artifacts, project, "knn_small")
-    slot_a = seeder.slot(
-        project_id=project, model_id=model_a, weight=50, name="control"
-    )
-    slot_b = seeder.slot(
-        project_id=project, model_id=model_b, weight=50, name="variant"
-    )
+    slot_a = seeder.slot(project_id=project, model_id=model_a, weight=50, name="control")
+    slot_b = seeder.slot(project_id=project, model_id=model_b, weight=50, name="variant")
 
-    answers = {
-        user: _route(client, project, key, user)
-        for user in ("1", "2", "3", "4", "5", "6")
-    }
+    answers = {user: _route(client, project, key, user) for user in ("1", "2", "3", "4", "5", "6")}
     answers.update({f"x{n}": _route(client, project, key, f"x{n}") for n in range(40)})
 
     for user, body in answers.items():
         expected_slot = slot_a if body["model_id"] == model_a else slot_b
         assert body["slot_id"] == expected_slot
-        assert body["slot_name"] == (
-            "control" if expected_slot == slot_a else "variant"
-        )
+        assert body["slot_name"] == ("control" if expected_slot == slot_a else "variant")
         assert body["user_id"] == user
         assert _route(client, project, key, user)["slot_id"] == body["slot_id"]
     assert {body["slot_id"] for body in answers.values()} == {slot_a, slot_b}
@@ -159,9 +146,7 @@ def test_all_weights_zero_is_503_with_a_message(
     client: TestClient, world: World, seeder: Seeder, artifacts: Artifacts
 ) -> None:
     project, key = _project(seeder, world)
-    seeder.slot(
-        project_id=project, model_id=_model(seeder, artifacts, project), weight=0
-    )
+    seeder.slot(project_id=project, model_id=_model(seeder, artifacts, project), weight=0)
 
     response = client.post(
         f"/predict/project/{project}", json={"user_id": "1"}, headers=headers(key)
@@ -186,6 +171,4 @@ def test_slot_changes_apply_as_soon_as_the_event_arrives(
     publish(SlotsChanged(project_id=project))
 
     wait_for(lambda: _route(client, project, key, "u1")["slot_id"] == new, timeout=2.0)
-    assert {_route(client, project, key, f"u{n}")["slot_id"] for n in range(20)} == {
-        new
-    }
+    assert {_route(client, project, key, f"u{n}")["slot_id"] for n in range(20)} == {new}

@@ -38,9 +38,7 @@ def test_every_mapped_column_exists_with_a_compatible_type(
     sqlite = database.engine.dialect.name == "sqlite"
     problems = []
     for table in Base.metadata.sorted_tables:
-        actual = {
-            column["name"]: column for column in inspector.get_columns(table.name)
-        }
+        actual = {column["name"]: column for column in inspector.get_columns(table.name)}
         for column in table.columns:
             found = actual.get(column.name)
             if found is None:
@@ -51,8 +49,7 @@ def test_every_mapped_column_exists_with_a_compatible_type(
                 expected = _SQLITE_STORAGE.get(expected, expected)
             if _family(found["type"]) != expected:
                 problems.append(
-                    f"{table.name}.{column.name}: mapped {expected}, "
-                    f"database has {found['type']}"
+                    f"{table.name}.{column.name}: mapped {expected}, database has {found['type']}"
                 )
             if not column.primary_key and column.nullable != found["nullable"]:
                 problems.append(

@@ -126,7 +126,7 @@ def test_a_a_test_watched_many_times_stays_insignificant_sequentially(
     client: APIClient, project: Any
 ) -> None:
     """Both arms convert at 10%; the results page is looked at after every batch."""
-    rng = random.Random(11)  # noqa: S311 - reproducible simulation, not security
+    rng = random.Random(11)
     test = ABTestFactory(
         project=project,
         status=ABTest.Status.RUNNING,

@@ -48,7 +48,7 @@ def test_empty_arms_are_not_significant() -> None:
 
 
 def _simulate(rate_a: float, rate_b: float, peeks: int, per_peek: int, seed: int):  # type: ignore[no-untyped-def]
-    rng = random.Random(seed)  # noqa: S311 - reproducible simulation, not security
+    rng = random.Random(seed)
     control = variant = ArmCounts(0, 0)
     for _ in range(peeks):
         control = ArmCounts(

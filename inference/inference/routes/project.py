@@ -30,9 +30,7 @@ async def predict_for_project(request: Request, key: KeyState) -> JsonResponse:
     project_id = path_id(request, "project_id")
     runtime = runtime_of(request)
     if key.project_id != project_id:
-        raise NotFound(
-            f"Project {project_id} does not exist or is not this API key's project."
-        )
+        raise NotFound(f"Project {project_id} does not exist or is not this API key's project.")
     body = await read_body(request, PredictRequest)
     recommend.check_cutoff(body.cutoff, runtime.settings)
     table = await runtime.router.table(project_id)
