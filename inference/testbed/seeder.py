@@ -101,13 +101,9 @@ class Seeder:
             item_column="item_id",
         )
 
-    def trained_model(
-        self,
-        *,
-        project_id: int,
-        file: str,
-        algorithm: str,
-    ) -> int:
+    def trained_model(self, *, project_id: int, file: str, algorithm: str, **row: Any) -> int:
+        """A completed model of ``algorithm`` served from ``file``; ``row`` overrides
+        columns of its row (``status="RUNNING"``, a ``version_tag``)."""
         data_id = self.insert(
             "projects_trainingdata",
             project_id=project_id,
@@ -127,10 +123,13 @@ class Seeder:
             configuration_id=configuration_id,
             data_loc_id=data_id,
             file=file,
-            status="COMPLETED",
-            version_tag=unique("v"),
-            finished_at=datetime.now(UTC),
-            metrics_json={},
+            **{
+                "status": "COMPLETED",
+                "version_tag": unique("v"),
+                "finished_at": datetime.now(UTC),
+                "metrics_json": {},
+                **row,
+            },
         )
 
     def api_key(
