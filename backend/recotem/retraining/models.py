@@ -7,6 +7,22 @@ from core.models import TimeStampedModel
 
 DEFAULT_CRON_EXPRESSION = "0 2 * * 0"  # Sundays at 02:00
 DEFAULT_TIMEZONE = "UTC"
+# What a client sets on a schedule; the rest of its row is the server's.
+SCHEDULE_SETTINGS = (
+    "is_enabled",
+    "cron_expression",
+    "timezone",
+    "training_data",
+    "model_configuration",
+    "retune",
+    "split_config",
+    "evaluation_config",
+    "n_trials",
+    "max_retries",
+    "notify_on_failure",
+    "auto_deploy",
+    "deploy_slot",
+)
 
 
 class RetrainingSchedule(TimeStampedModel):

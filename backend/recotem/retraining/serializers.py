@@ -10,7 +10,7 @@ from core.limits import DEFAULT_RETRIES, DEFAULT_TRIALS, MAX_RETRIES, MAX_TRIALS
 from deployments.models import DeploymentSlot
 from projects.models import Project, TrainingData
 from retraining import cron
-from retraining.models import RetrainingRun, RetrainingSchedule
+from retraining.models import SCHEDULE_SETTINGS, RetrainingRun, RetrainingSchedule
 from training.models import ModelConfiguration
 from tuning.models import EvaluationConfig, SplitConfig
 
@@ -34,29 +34,6 @@ class RetrainingScheduleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RetrainingSchedule
-        fields = (
-            "id",
-            "project",
-            "is_enabled",
-            "cron_expression",
-            "timezone",
-            "cron_description",
-            "training_data",
-            "model_configuration",
-            "retune",
-            "split_config",
-            "evaluation_config",
-            "n_trials",
-            "max_retries",
-            "notify_on_failure",
-            "auto_deploy",
-            "deploy_slot",
-            "last_run_at",
-            "last_run_status",
-            "next_run_at",
-            "ins_datetime",
-            "updated_at",
-        )
         read_only_fields = (
             "last_run_at",
             "last_run_status",
@@ -64,6 +41,7 @@ class RetrainingScheduleSerializer(serializers.ModelSerializer):
             "ins_datetime",
             "updated_at",
         )
+        fields = ("id", "project", *SCHEDULE_SETTINGS, "cron_description", *read_only_fields)
         validators: list[object] = []
 
     def get_cron_description(self, schedule: RetrainingSchedule) -> str:

@@ -21,6 +21,7 @@ from retraining import cron
 from retraining.models import (
     DEFAULT_CRON_EXPRESSION,
     DEFAULT_TIMEZONE,
+    SCHEDULE_SETTINGS,
     RetrainingRun,
     RetrainingSchedule,
 )
@@ -28,21 +29,6 @@ from training.models import ModelConfiguration, TrainedModel
 from tuning.models import EvaluationConfig, ParameterTuningJob, SplitConfig
 
 RETRY_BASE_SECONDS = 60
-SCHEDULE_FIELDS = (
-    "is_enabled",
-    "cron_expression",
-    "timezone",
-    "training_data",
-    "model_configuration",
-    "retune",
-    "split_config",
-    "evaluation_config",
-    "n_trials",
-    "max_retries",
-    "notify_on_failure",
-    "auto_deploy",
-    "deploy_slot",
-)
 
 
 def _check_consistency(project: Project, values: Mapping[str, Any]) -> None:
@@ -84,7 +70,7 @@ def _check_consistency(project: Project, values: Mapping[str, Any]) -> None:
 
 
 def _values(schedule: RetrainingSchedule) -> dict[str, Any]:
-    return {name: getattr(schedule, name) for name in SCHEDULE_FIELDS}
+    return {name: getattr(schedule, name) for name in SCHEDULE_SETTINGS}
 
 
 def _sync_beat(schedule: RetrainingSchedule) -> None:
@@ -159,7 +145,7 @@ def retraining_schedule_update(
     if "project" in data and data["project"].pk != schedule.project_id:
         raise field_error("project", "A schedule cannot move to another project.")
     _check_consistency(schedule.project, {**_values(schedule), **data})
-    model_update(instance=schedule, fields=SCHEDULE_FIELDS, data=data)
+    model_update(instance=schedule, fields=SCHEDULE_SETTINGS, data=data)
     _sync_beat(schedule)
     return schedule
 
