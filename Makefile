@@ -5,10 +5,10 @@ SHELL := /bin/bash
 TOOLS := $(CURDIR)/.tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 PYTHON ?= python3
-PROJECTS := common backend $(if $(wildcard inference/pyproject.toml),inference)
+PROJECTS := common backend $(if $(wildcard inference/pyproject.toml),inference) helm/tests
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-common test-backend test-inference lint fmt
+.PHONY: help setup run test test-common test-backend test-inference test-chart lint fmt
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -26,7 +26,7 @@ setup: $(if $(findstring $(TOOLS),$(UV)),$(TOOLS)/bin/uv) ## Install every Pytho
 run: setup ## Start backend :8080, worker, beat and inference :8081 with embedded defaults
 	backend/.venv/bin/python scripts/devstack.py run
 
-test: setup test-common test-backend test-inference ## Run every test suite
+test: setup test-common test-backend test-inference test-chart ## Run every test suite
 
 test-common:
 	cd common && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
@@ -36,6 +36,9 @@ test-backend:
 
 test-inference:
 	@if [ -f inference/pyproject.toml ]; then cd inference && $(UV) run --frozen pytest -q $(PYTEST_ARGS); fi
+
+test-chart: ## Render, lint and validate the Helm chart; check the CI workflows
+	cd helm/tests && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
 
 lint: setup ## ruff, ruff format --check and mypy on every project
 	@for project in $(PROJECTS); do \
