@@ -8,7 +8,7 @@ PYTHON ?= python3
 PROJECTS := common backend $(if $(wildcard inference/pyproject.toml),inference) helm/tests
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-common test-backend test-inference test-chart lint fmt
+.PHONY: help setup run test test-common test-backend test-inference test-chart lint fmt release-artifacts
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -39,6 +39,10 @@ test-inference:
 
 test-chart: ## Render, lint and validate the Helm chart; check the CI workflows
 	cd helm/tests && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
+
+release-artifacts: ## Package the chart and the compose bundle into dist/ (VERSION=1.2.3 REGISTRY=ghcr.io/owner)
+	@test -n "$(VERSION)" -a -n "$(REGISTRY)" || { echo "usage: make release-artifacts VERSION=1.2.3 REGISTRY=ghcr.io/owner"; exit 2; }
+	cd helm/tests && $(UV) run --frozen python ../../scripts/release_artifacts.py --version "$(VERSION)" --registry "$(REGISTRY)" --out "$(CURDIR)/dist"
 
 lint: setup ## ruff, ruff format --check and mypy on every project
 	@for project in $(PROJECTS); do \
