@@ -114,14 +114,27 @@ def _service_ports(rendered: Rendered) -> dict[str, set[int]]:
 def test_every_nginx_upstream_is_a_rendered_service(rendered: Rendered, profile: str) -> None:
     proxy = _main_container(rendered.by_component("Deployment", "proxy"))
     env = rendered.environment(proxy)
-    upstreams = {name: value for name, value in env.items() if name.endswith("_UPSTREAM")}
-    expected = {"INFERENCE_UPSTREAM"} | ({"BACKEND_UPSTREAM"} if _full(profile) else set())
+    upstreams = {
+        name: value for name, value in env.items() if name in {"PROXY_BACKEND", "PROXY_INFERENCE"}
+    }
+    expected = {"PROXY_INFERENCE"} | ({"PROXY_BACKEND"} if _full(profile) else set())
     assert set(upstreams) == expected
     services = _service_ports(rendered)
     for name, upstream in upstreams.items():
         host, _, port = (upstream or "").rpartition(":")
         assert host in services, f"{name} points at {host}, which no Service has"
         assert int(port) in services[host]
+
+
+def test_proxy_listens_where_its_service_points_and_fits_the_upload_limit(
+    rendered: Rendered, profile: str
+) -> None:
+    deployment = rendered.by_component("Deployment", "proxy")
+    env = rendered.environment(_main_container(deployment))
+    assert int(env["PROXY_LISTEN"] or 0) == _main_container(deployment)["ports"][0]["containerPort"]
+    upload_limit = int(profile_values(profile).get("config", {}).get("maxUploadSize", 536870912))
+    body_limit = int((env["PROXY_MAX_BODY_SIZE"] or "").removesuffix("m")) * 1024 * 1024
+    assert upload_limit < body_limit <= upload_limit + 2 * 1024 * 1024
 
 
 def test_database_and_redis_urls_point_at_a_rendered_service_or_the_named_server(

@@ -463,13 +463,28 @@ run right after it (post-install) and the pods wait for them.
 {{- if .Values.serviceAccount.create }}{{ include "recotem.hookSecretName" . }}{{ else }}{{ include "recotem.serviceAccountName" . }}{{ end -}}
 {{- end -}}
 
-{{/* Environment of the proxy image's nginx templates: upstreams, limits, trusted hops. */}}
+{{/*
+Environment of the proxy image's nginx templates (PROXY_* variables): upstreams, listen
+port, rate limits, body limit and the trusted hop.
+*/}}
 {{- define "recotem.proxyConfigData" -}}
 {{- $proxy := .Values.proxy -}}
+PROXY_LISTEN: {{ include "recotem.proxyPort" . | quote }}
 {{- if include "recotem.fullStack" . }}
-BACKEND_UPSTREAM: {{ printf "%s:%s" (include "recotem.componentName" (dict "root" . "component" "backend")) (include "recotem.backendPort" .) | quote }}
+PROXY_BACKEND: {{ printf "%s:%s" (include "recotem.componentName" (dict "root" . "component" "backend")) (include "recotem.backendPort" .) | quote }}
 {{- end }}
-INFERENCE_UPSTREAM: {{ printf "%s:%s" (include "recotem.componentName" (dict "root" . "component" "inference")) (include "recotem.inferencePort" .) | quote }}
+PROXY_INFERENCE: {{ printf "%s:%s" (include "recotem.componentName" (dict "root" . "component" "inference")) (include "recotem.inferencePort" .) | quote }}
+PROXY_API_RATE: {{ $proxy.rateLimits.api.rate | quote }}
+PROXY_API_BURST: {{ $proxy.rateLimits.api.burst | quote }}
+PROXY_LOGIN_RATE: {{ $proxy.rateLimits.login.rate | quote }}
+PROXY_LOGIN_BURST: {{ $proxy.rateLimits.login.burst | quote }}
+PROXY_INFERENCE_RATE: {{ $proxy.rateLimits.inference.rate | quote }}
+PROXY_INFERENCE_BURST: {{ $proxy.rateLimits.inference.burst | quote }}
+{{- /* The backend refuses uploads over the limit itself; nginx allows the multipart framing on top. */}}
+PROXY_MAX_BODY_SIZE: {{ printf "%dm" (add1 (div (add .Values.config.maxUploadSize 1048575) 1048576)) | quote }}
+{{- with $proxy.trustedProxyCidr }}
+PROXY_TRUSTED_PROXY: {{ . | quote }}
+{{- end }}
 {{- end -}}
 
 {{/* Directories nginx writes to, each an emptyDir under the read-only root filesystem. */}}
