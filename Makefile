@@ -5,10 +5,10 @@ SHELL := /bin/bash
 TOOLS := $(CURDIR)/.tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 PYTHON ?= python3
-PROJECTS := common backend $(if $(wildcard inference/pyproject.toml),inference) helm/tests
+PROJECTS := common backend $(if $(wildcard inference/pyproject.toml),inference) tests helm/tests
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-common test-backend test-inference test-chart lint fmt release-artifacts
+.PHONY: help setup run test test-common test-backend test-inference test-deployment test-chart lint fmt release-artifacts
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -23,10 +23,10 @@ setup: $(if $(findstring $(TOOLS),$(UV)),$(TOOLS)/bin/uv) ## Install every Pytho
 		$(UV) sync --quiet --frozen --project $$project || exit 1; \
 	done
 
-run: setup ## Start backend :8080, worker, beat and inference :8081 with embedded defaults
+run: setup ## Start every role with embedded defaults, behind nginx on 127.0.0.1:8000
 	backend/.venv/bin/python scripts/devstack.py run
 
-test: setup test-common test-backend test-inference test-chart ## Run every test suite
+test: setup test-common test-backend test-inference test-deployment test-chart ## Run every test suite
 
 test-common:
 	cd common && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
@@ -43,6 +43,9 @@ test-chart: ## Render, lint and validate the Helm chart; check the CI workflows
 release-artifacts: ## Package the chart and the compose bundle into dist/ (VERSION=1.2.3 REGISTRY=ghcr.io/owner)
 	@test -n "$(VERSION)" -a -n "$(REGISTRY)" || { echo "usage: make release-artifacts VERSION=1.2.3 REGISTRY=ghcr.io/owner"; exit 2; }
 	cd helm/tests && $(UV) run --frozen python ../../scripts/release_artifacts.py --version "$(VERSION)" --registry "$(REGISTRY)" --out "$(CURDIR)/dist"
+
+test-deployment: ## Proxy templates, make run's proxy and web UI build (needs nginx, Node.js)
+	cd tests && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
 
 lint: setup ## ruff, ruff format --check and mypy on every project
 	@for project in $(PROJECTS); do \
