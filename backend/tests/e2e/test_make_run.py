@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,7 +19,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 ADMIN_PASSWORD = "e2e-admin-password-7f3c9a"
-STARTUP_TIMEOUT_SECONDS = 120
+# Small enough to cross in a test, large enough for MovieLens 100K (2 MB).
+UPLOAD_LIMIT = 4 * 1024 * 1024
+# Every role imports its stack at once; on a busy 2-core machine that takes minutes.
+STARTUP_TIMEOUT_SECONDS = 300
 VALIDATION_TIMEOUT_SECONDS = 90
 TRAINING_TIMEOUT_SECONDS = 120
 # A one-minute cron fires within 60 s; beat notices a new schedule within its 5 s tick.
@@ -45,13 +51,15 @@ def _wait_until(predicate, timeout: float, what: str):  # type: ignore[no-untype
 class Platform:
     api: str
     inference: str
+    proxy: str
+    data_dir: Path
 
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """The platform started exactly as a newcomer would, with embedded defaults."""
     data_dir = tmp_path_factory.mktemp("platform-data")
-    backend_port, inference_port = _free_port(), _free_port()
+    backend_port, inference_port, proxy_port = _free_port(), _free_port(), _free_port()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -63,7 +71,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         DEFAULT_ADMIN_PASSWORD=ADMIN_PASSWORD,
         BACKEND_PORT=str(backend_port),
         INFERENCE_PORT=str(inference_port),
+        PROXY_PORT=str(proxy_port),
         INFERENCE_RATE_LIMIT="100000/minute",
+        MAX_UPLOAD_SIZE=str(UPLOAD_LIMIT),
     )
     log_path = data_dir / "platform.log"
     with log_path.open("wb") as log:
@@ -76,18 +86,27 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             start_new_session=True,
         )
     base_url = f"http://127.0.0.1:{backend_port}/api/v1"
+    proxy_url = f"http://127.0.0.1:{proxy_port}"
 
     def ping() -> bool:
         if process.poll() is not None:
             pytest.fail(f"make run exited early:\n{log_path.read_text()[-4000:]}")
         try:
-            return httpx.get(f"{base_url}/ping/", timeout=2).status_code == 200
+            return all(
+                httpx.get(f"{url}/ping/", timeout=2).status_code == 200
+                for url in (base_url, f"{proxy_url}/api/v1")
+            )
         except httpx.HTTPError:
             return False
 
     try:
-        _wait_until(ping, STARTUP_TIMEOUT_SECONDS, "the backend to answer /ping/")
-        yield Platform(api=base_url, inference=f"http://127.0.0.1:{inference_port}")
+        _wait_until(ping, STARTUP_TIMEOUT_SECONDS, "/ping/ to answer directly and through nginx")
+        yield Platform(
+            api=base_url,
+            inference=f"http://127.0.0.1:{inference_port}",
+            proxy=proxy_url,
+            data_dir=data_dir,
+        )
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -100,7 +119,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
 def test_newcomer_uploads_movielens_and_uses_an_api_key(
     platform: Platform, ml100k_csv: Path
 ) -> None:
-    client = _login(platform.api)
+    """Everything through the one address a newcomer is shown: nginx on :8000."""
+    through_proxy = f"{platform.proxy}/api/v1"
+    client = _login(through_proxy)
     project_id, data_id = _validated_project(client, ml100k_csv, "movielens")
     data = client.get(f"/training_data/{data_id}/").json()
     assert (data["n_rows"], data["n_users"], data["n_items"]) == (100_000, 943, 1_682)
@@ -290,3 +311,110 @@ def test_ab_test_through_the_inference_service(platform: Platform, ml100k_csv: P
     assert results["lift"] > 1.0
     promoted = client.post(f"/ab_test/{test['id']}/promote_winner/")
     assert promoted.json()["winner_slot"] == slots[1]["id"]
+
+
+def _websocket_messages(base_url: str, path: str) -> Iterator[dict]:  # type: ignore[type-arg]
+    """The JSON messages a WebSocket sends, read with a bare RFC 6455 client."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=20) as connection:
+        key = base64.b64encode(os.urandom(16)).decode()
+        connection.sendall(
+            (
+                f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nOrigin: {base_url}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        stream = connection.makefile("rb")
+        assert stream.readline().split()[1] == b"101"
+        while stream.readline() not in (b"\r\n", b""):
+            pass
+        while True:
+            opcode, length = stream.read(2)
+            if length & 0x7F == 126:
+                (size,) = struct.unpack("!H", stream.read(2))
+            elif length & 0x7F == 127:
+                (size,) = struct.unpack("!Q", stream.read(8))
+            else:
+                size = length & 0x7F
+            payload = stream.read(size)
+            if opcode & 0x0F == 0x8:  # close
+                return
+            yield json.loads(payload)
+
+
+def test_the_proxy_serves_websockets_inference_the_admin_and_the_upload_limit(
+    platform: Platform, ml100k_csv: Path
+) -> None:
+    through_proxy = f"{platform.proxy}/api/v1"
+    client = _login(through_proxy)
+    project_id, data_id = _validated_project(client, ml100k_csv, "proxied")
+    _, model_id = _trained_model(client, project_id, data_id)
+
+    token = client.headers["Authorization"].removeprefix("Bearer ")
+    status = next(
+        message
+        for message in _websocket_messages(platform.proxy, f"/ws/model/{model_id}/?token={token}")
+        if message["type"] == "status"
+    )
+    assert (status["model_id"], status["status"]) == (model_id, "COMPLETED")
+
+    def websocket_logged() -> str | None:
+        # nginx writes the line once the connection has closed.
+        log = (platform.data_dir / "nginx" / "access.log").read_text()
+        return log if f"/ws/model/{model_id}/" in log else None
+
+    assert token not in _wait_until(websocket_logged, 10, "nginx to log the WebSocket")
+
+    slot = client.post(
+        "/deployment_slot/",
+        json={"project": project_id, "name": "production", "trained_model": model_id},
+    )
+    assert slot.status_code == 201, slot.text
+    key = client.post(
+        "/api_keys/", json={"name": "site", "project": project_id, "scopes": ["predict"]}
+    ).json()["key"]
+    served = httpx.post(
+        f"{platform.proxy}/inference/predict/project/{project_id}",
+        json={"user_id": "1", "cutoff": 5},
+        headers={"X-API-Key": key},
+        timeout=30,
+    )
+    assert served.status_code == 200, served.text
+    assert len(served.json()["items"]) == 5
+    assert served.headers["x-frame-options"] == "DENY"
+
+    css = httpx.get(f"{platform.proxy}/static/admin/css/base.css")
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
+    admin = httpx.get(f"{platform.proxy}/admin/login/")
+    assert admin.status_code == 200
+    assert "script-src 'self'" in admin.headers["content-security-policy"]
+
+    # Just over the backend's limit, the backend's own message; far over it, the proxy's.
+    for size, wording in (
+        (UPLOAD_LIMIT + 256 * 1024, "upload limit of 4 MB"),
+        (UPLOAD_LIMIT + 2 * 1024 * 1024, "larger than this server accepts"),
+    ):
+        refused = client.post(
+            "/training_data/",
+            data={"project": str(project_id)},
+            files={"file": ("big.csv", b"1,2\n" * (size // 4), "text/csv")},
+        )
+        assert refused.status_code == 413, refused.text
+        assert refused.json()["error"]["code"] == "payload_too_large"
+        assert wording in refused.json()["error"]["message"]
+
+
+def test_a_browser_session_writes_through_the_proxy_with_its_cookies(platform: Platform) -> None:
+    """The SPA's way: httpOnly cookies plus the CSRF token, same origin through nginx."""
+    browser = httpx.Client(base_url=f"{platform.proxy}/api/v1", timeout=30)
+    csrf = browser.get("/auth/csrf/").json()["csrf_token"]
+    login = browser.post("/auth/login/", json={"username": "admin", "password": ADMIN_PASSWORD})
+    assert login.status_code == 200, login.text
+    created = browser.post(
+        "/project/",
+        json={"name": "from-the-browser", "user_column": "u", "item_column": "i"},
+        headers={"X-CSRFToken": csrf, "Origin": platform.proxy, "Referer": f"{platform.proxy}/"},
+    )
+    assert created.status_code == 201, created.text
