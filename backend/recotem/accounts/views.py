@@ -17,7 +17,7 @@ from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
@@ -47,12 +47,28 @@ from core.exceptions import ValidationFailed
 from core.ownership import Requester
 
 DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
+# What dj-rest-auth answers (JWT_AUTH_RETURN_EXPIRATION); the tokens also travel as cookies.
+LoginResponseSerializer = inline_serializer(
+    "LoginResponse",
+    {
+        "access": serializers.CharField(),
+        "refresh": serializers.CharField(help_text="Empty: the token is in its httpOnly cookie."),
+        "user": UserDetailsSerializer(),
+        "access_expiration": serializers.DateTimeField(),
+        "refresh_expiration": serializers.DateTimeField(),
+    },
+)
+TokenRefreshedSerializer = inline_serializer(
+    "TokenRefreshed",
+    {"access": serializers.CharField(), "access_expiration": serializers.DateTimeField()},
+)
 
 # --- auth/ ----------------------------------------------------------------------------
 # Sign-in, sign-out and refresh authenticate nothing but an API key, which they refuse:
 # a stale access cookie must not stand between a person and signing in or out.
 
 
+@extend_schema_view(post=extend_schema(responses=LoginResponseSerializer))
 class LoginView(rest_auth_views.LoginView):
     authentication_classes = (ApiKeyAuthentication,)
     permission_classes = (DenyApiKey,)
@@ -97,6 +113,7 @@ class TokenRefreshView(get_refresh_view()):  # type: ignore[misc]
     authentication_classes = (ApiKeyAuthentication,)
     permission_classes = (DenyApiKey,)
 
+    @extend_schema(responses=TokenRefreshedSerializer)
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         try:
