@@ -36,5 +36,6 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.spec.ts"],
     restoreMocks: true,
+    setupFiles: ["src/testing/setup.ts"],
   },
 });

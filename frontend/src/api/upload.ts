@@ -18,12 +18,12 @@ export class SpeedMeter {
 
   record(loaded: number, at: number): number | null {
     this.samples.push({ at, loaded });
-    while (this.samples.length > 2 && at - this.samples[0]!.at > this.windowMs) {
-      this.samples.shift();
-    }
-    const first = this.samples[0]!;
-    const elapsed = at - first.at;
-    return elapsed > 0 ? ((loaded - first.loaded) * 1000) / elapsed : null;
+    this.samples = this.samples.filter(
+      (sample, index) => index >= this.samples.length - 2 || at - sample.at <= this.windowMs,
+    );
+    const [first] = this.samples;
+    const elapsed = first === undefined ? 0 : at - first.at;
+    return first !== undefined && elapsed > 0 ? ((loaded - first.loaded) * 1000) / elapsed : null;
   }
 }
 

@@ -2,8 +2,12 @@
 // (`//evil.example`, `/\evil.example`, `https:` URLs) and never back to the sign-in page.
 export const HOME = "/projects";
 
+function hasControl(text: string): boolean {
+  return [...text].some((character) => character.charCodeAt(0) < 0x20);
+}
+
 export function safeRedirect(raw: unknown): string {
-  if (typeof raw !== "string" || !raw.startsWith("/") || /[\\\u0000-\u001f]/.test(raw)) {
+  if (typeof raw !== "string" || !raw.startsWith("/") || raw.includes("\\") || hasControl(raw)) {
     return HOME;
   }
   const base = "http://spa.invalid";

@@ -3,11 +3,12 @@
 import type { DataTablePageEvent, DataTableSortEvent } from "primevue/datatable";
 import { computed, ref } from "vue";
 
-export const PAGE_SIZES = [20, 50, 100];
+const DEFAULT_PAGE_SIZE = 20;
+export const PAGE_SIZES = [DEFAULT_PAGE_SIZE, 50, 100];
 
 export function useServerTable(defaults: { ordering: string; pageSize?: number }) {
   const page = ref(1);
-  const pageSize = ref(defaults.pageSize ?? PAGE_SIZES[0]!);
+  const pageSize = ref(defaults.pageSize ?? DEFAULT_PAGE_SIZE);
   const ordering = ref(defaults.ordering);
 
   const first = computed(() => (page.value - 1) * pageSize.value);
