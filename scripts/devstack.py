@@ -49,13 +49,16 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     # Resolved once here: the roles run in different working directories.
     env[DATA_DIR_VARIABLE] = str(data_dir(env))
     env.setdefault("SECRET_KEY", _persistent_secret(Path(env[DATA_DIR_VARIABLE])))
-    env.setdefault("ALLOWED_HOSTS", f"localhost,127.0.0.1,[::1],{args.proxy_host}")
+    env.setdefault(
+        "ALLOWED_HOSTS", f"localhost,127.0.0.1,[::1],{args.proxy_host},{args.backend_host}"
+    )
     # The backend reads the client's address from the one X-Forwarded-For nginx sends.
     env.setdefault("NUM_PROXIES", "1")
     # Plain http on loopback: cookies marked Secure would not come back from every browser.
     env.setdefault("SECURE_COOKIES", "false")
     env.setdefault("LOG_FORMAT", "plain")
     env.setdefault("INFERENCE_WORKERS", "1")
+    env["BACKEND_HOST"] = args.backend_host
     env["BACKEND_PORT"] = str(args.backend_port)
     env["INFERENCE_PORT"] = str(args.inference_port)
     env.setdefault("INFERENCE_HOST", "127.0.0.1")
@@ -80,7 +83,7 @@ def _roles(env: dict[str, str]) -> dict[str, list[str]]:
     return {
         "backend": [
             str(BACKEND_BIN / "daphne"),
-            *("-b", "127.0.0.1", "-p", env["BACKEND_PORT"]),
+            *("-b", env["BACKEND_HOST"], "-p", env["BACKEND_PORT"]),
             "recotem.asgi:application",
         ],
         "worker": celery("worker", "--queues", "celery", "--hostname", "worker@%h"),
@@ -107,7 +110,7 @@ def _loopback_proxy(
     return devproxy.LoopbackProxy(
         host=args.proxy_host,
         port=args.proxy_port,
-        backend=f"127.0.0.1:{env['BACKEND_PORT']}",
+        backend=f"{env['BACKEND_HOST']}:{env['BACKEND_PORT']}",
         inference=f"{inference_host}:{env['INFERENCE_PORT']}",
         spa_root=spa_root,
         static_root=Path(env.get("STATIC_ROOT") or data_dir / "static"),
@@ -155,13 +158,13 @@ def _start_spa_build(
 
 
 def _urls(args: argparse.Namespace, env: dict[str, str], roles: dict[str, list[str]]) -> str:
-    backend = f"http://127.0.0.1:{env['BACKEND_PORT']}"
+    backend = f"http://{env['BACKEND_HOST']}:{env['BACKEND_PORT']}"
     rows = []
     if "proxy" in roles:
         rows.append(("web UI, API and admin", f"http://{args.proxy_host}:{args.proxy_port}/"))
     rows.append(("API (direct)", f"{backend}/api/v1/ (reference at /api/v1/schema/swagger-ui/)"))
     rows.append(("admin (direct)", f"{backend}/admin/"))
-    rows.append(("inference (direct)", f"http://127.0.0.1:{env['INFERENCE_PORT']}/"))
+    rows.append(("inference (direct)", f"http://{env['INFERENCE_HOST']}:{env['INFERENCE_PORT']}/"))
     rows.append(("Redis", env.get("REDIS_URL") or "configured by environment"))
     rows.append(("database", env.get("DATABASE_URL") or f"SQLite in {env['RECOTEM_DATA_DIR']}"))
     table = [f"  {label:<24}{value}" for label, value in rows]
@@ -213,6 +216,8 @@ def run(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command", choices=["run"])
+    # Another loopback address (127.0.0.0/8) keeps a second stack's ports apart from the first.
+    parser.add_argument("--backend-host", default=os.environ.get("BACKEND_HOST", "127.0.0.1"))
     parser.add_argument(
         "--backend-port", type=int, default=int(os.environ.get("BACKEND_PORT", "8080"))
     )

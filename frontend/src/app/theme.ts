@@ -4,8 +4,45 @@ import Aura from "@primeuix/themes/aura";
 
 export const DARK_CLASS = "app-dark";
 
+// Aura's light buttons put white on the 500 shade (about 3.7:1 for red) and 500 text on
+// white; the 700 shade passes AA for both.
+function accessibleButton(colour: string) {
+  return {
+    root: {
+      background: `{${colour}.700}`,
+      hoverBackground: `{${colour}.800}`,
+      activeBackground: `{${colour}.900}`,
+      borderColor: `{${colour}.700}`,
+      hoverBorderColor: `{${colour}.800}`,
+      activeBorderColor: `{${colour}.900}`,
+      color: "#ffffff",
+      hoverColor: "#ffffff",
+      activeColor: "#ffffff",
+      focusRing: { color: `{${colour}.700}`, shadow: "none" },
+    },
+    outlined: { color: `{${colour}.700}`, borderColor: `{${colour}.300}` },
+    text: { color: `{${colour}.700}` },
+  };
+}
+
+const SEVERITIES = { success: "green", info: "sky", warn: "orange", help: "purple", danger: "red" };
+
+function lightButtons() {
+  const scheme = { root: {}, outlined: {}, text: {} } as Record<"root" | "outlined" | "text", Record<string, object>>;
+  for (const [severity, colour] of Object.entries(SEVERITIES)) {
+    const tokens = accessibleButton(colour);
+    scheme.root[severity] = tokens.root;
+    scheme.outlined[severity] = tokens.outlined;
+    scheme.text[severity] = tokens.text;
+  }
+  return scheme;
+}
+
 // Teal 700 on white and teal 300 on near-black both pass WCAG AA for normal text.
 export const RecotemPreset = definePreset(Aura, {
+  components: {
+    button: { colorScheme: { light: lightButtons() } },
+  },
   semantic: {
     primary: {
       50: "{teal.50}",

@@ -1,0 +1,71 @@
+// End-to-end tests drive Debian's Chromium against the whole platform, started once for
+// the run the way `make run` starts it (scripts/devstack.py): nginx from the deployment's
+// templates in front of the backend, the workers and the inference service.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+import { defineConfig } from "@playwright/test";
+
+const REPO = resolve(import.meta.dirname, "..");
+// Addresses in a loopback range of their own, so a `make run` on :8000 can keep running.
+const HOST = process.env.E2E_HOST ?? "127.0.3.10";
+const PORT = process.env.E2E_PORT ?? "18000";
+export const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? "e2e-admin-password-5d1c8b";
+// Every process (the runner, its workers) reads this file: one data directory per run.
+process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), "recotem-e2e-"));
+
+const environment: Record<string, string> = {};
+for (const [key, value] of Object.entries(process.env)) {
+  // A fresh embedded database and Redis for each run: the suite starts from nothing.
+  if (value !== undefined && !["DATABASE_URL", "REDIS_URL", "SECRET_KEY"].includes(key)) {
+    environment[key] = value;
+  }
+}
+
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results",
+  timeout: 180_000,
+  expect: { timeout: 30_000 },
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://${HOST}:${PORT}`,
+    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium" },
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    viewport: { width: 1280, height: 800 },
+  },
+  projects: [
+    { name: "e2e", testMatch: /.*\.e2e\.ts$/ },
+    { name: "screenshots", testMatch: /screenshots\.ts$/ },
+  ],
+  webServer: {
+    command: `${join(REPO, "backend", ".venv", "bin", "python")} ${join(REPO, "scripts", "devstack.py")} run`,
+    cwd: REPO,
+    url: `http://${HOST}:${PORT}/api/v1/ping/`,
+    // A cold start builds the web UI and imports the machine-learning stack in every role.
+    timeout: 600_000,
+    // E2E_REUSE=1 runs against a stack already answering at E2E_HOST:E2E_PORT.
+    reuseExistingServer: process.env.E2E_REUSE === "1",
+    stdout: "ignore",
+    stderr: "pipe",
+    gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
+    env: {
+      ...environment,
+      RECOTEM_DATA_DIR: process.env.E2E_DATA_DIR,
+      DEFAULT_ADMIN_USERNAME: "admin",
+      DEFAULT_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      PROXY_HOST: HOST,
+      PROXY_PORT: PORT,
+      BACKEND_HOST: process.env.E2E_BACKEND_HOST ?? "127.0.3.11",
+      BACKEND_PORT: process.env.E2E_BACKEND_PORT ?? "18001",
+      INFERENCE_HOST: process.env.E2E_INFERENCE_HOST ?? "127.0.3.12",
+      INFERENCE_PORT: process.env.E2E_INFERENCE_PORT ?? "18002",
+      // Small enough to try, large enough for MovieLens 100K (2 MB).
+      MAX_UPLOAD_SIZE: String(8 * 1024 * 1024),
+    },
+  },
+});
