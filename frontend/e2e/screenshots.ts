@@ -4,7 +4,15 @@ import { join, resolve } from "node:path";
 
 import { expect, test } from "@playwright/test";
 
-import { ADMIN, choosePreferences, movielensItemsCsv, movielensRatingsCsv, signIn } from "./support";
+import {
+  ADMIN,
+  choosePreferences,
+  createProject,
+  movielensItemsCsv,
+  movielensRatingsCsv,
+  signIn,
+  uploadValid,
+} from "./support";
 
 const TARGET = resolve(import.meta.dirname, "..", "..", "docs", "screenshots");
 
@@ -12,21 +20,9 @@ test("every page, in the light and the dark theme", async ({ browser }) => {
   mkdirSync(TARGET, { recursive: true });
   const setup = await (await browser.newContext()).newPage();
   await signIn(setup, ADMIN);
-  await setup.getByRole("button", { name: "New project" }).first().click();
-  await setup.getByLabel("Name").fill("MovieLens 100K");
-  await setup.getByLabel("Time column (optional)").fill("timestamp");
-  await setup.getByRole("button", { name: "Create" }).click();
-  await expect(setup.getByRole("heading", { level: 1, name: "MovieLens 100K" })).toBeVisible();
-  const project = new URL(setup.url()).pathname;
-  const upload = async (path: string, file: string) => {
-    await setup.goto(`${project}/${path}/upload`);
-    await setup.locator("#upload-file").setInputFiles(file);
-    await setup.getByTestId("upload-send").click();
-    await expect(setup.getByTestId("validation-status")).toHaveAttribute("data-status", "VALID", { timeout: 120_000 });
-    return new URL(setup.url()).pathname;
-  };
-  const data = await upload("data", movielensRatingsCsv());
-  const items = await upload("item-metadata", movielensItemsCsv());
+  const project = await createProject(setup, "MovieLens 100K");
+  const data = await uploadValid(setup, `${project}/data/upload`, movielensRatingsCsv());
+  const items = await uploadValid(setup, `${project}/item-metadata/upload`, movielensItemsCsv());
   const state = await setup.context().storageState();
 
   const pages = {

@@ -41,6 +41,27 @@ export async function signIn(page: Page, account: { username: string; password: 
   await expect(page).toHaveURL(/\/projects$/);
 }
 
+/** Creates a project through its dialog on the projects page; answers its dashboard's path. */
+export async function createProject(page: Page, name: string): Promise<string> {
+  await page.goto("/projects");
+  await page.getByRole("button", { name: "New project" }).first().click();
+  const dialog = page.getByRole("dialog", { name: "New project" });
+  await dialog.getByLabel("Name").fill(name);
+  await dialog.getByLabel("Time column (optional)").fill("timestamp");
+  await dialog.getByRole("button", { name: "Create" }).click();
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+  return new URL(page.url()).pathname;
+}
+
+/** Uploads a file on an upload page and waits until the worker has validated it. */
+export async function uploadValid(page: Page, uploadPath: string, file: string): Promise<string> {
+  await page.goto(uploadPath);
+  await page.locator("#upload-file").setInputFiles(file);
+  await page.getByTestId("upload-send").click();
+  await expect(page.getByTestId("validation-status")).toHaveAttribute("data-status", "VALID", { timeout: 120_000 });
+  return new URL(page.url()).pathname;
+}
+
 /** The CSRF header a cookie-authenticated write through `request` needs. */
 export async function csrfHeaders(context: BrowserContext, request: APIRequestContext): Promise<Record<string, string>> {
   await request.get("/api/v1/auth/csrf/");

@@ -4,11 +4,13 @@ import { type BrowserContext, expect, test } from "@playwright/test";
 import {
   ADMIN,
   choosePreferences,
+  createProject,
   createUser,
   expectAccessible,
   movielensItemsCsv,
   movielensRatingsCsv,
   signIn,
+  uploadValid,
 } from "./support";
 
 test.describe.configure({ mode: "serial" });
@@ -24,15 +26,9 @@ test("a person signs in and creates a project", async ({ page }) => {
   await expect(page).toHaveURL(/\/login\?redirect=\/projects$/);
   await signIn(page, ADMIN);
 
-  await page.getByRole("button", { name: "New project" }).first().click();
-  const dialog = page.getByRole("dialog", { name: "New project" });
-  await dialog.getByLabel("Name").fill(PROJECT);
-  await dialog.getByLabel("Time column (optional)").fill("timestamp");
-  await dialog.getByRole("button", { name: "Create" }).click();
+  made.projectPath = await createProject(page, PROJECT);
 
-  await expect(page.getByRole("heading", { level: 1, name: PROJECT })).toBeVisible();
   await expect(page.getByTestId("next-action")).toContainText("Upload an interaction log");
-  made.projectPath = new URL(page.url()).pathname;
   adminState = await page.context().storageState();
 });
 
@@ -58,15 +54,10 @@ test("MovieLens 100K uploads as CSV and validates with its exact counts", async 
 
 test("MovieLens item titles upload as item metadata", async ({ browser }) => {
   const page = await (await browser.newContext({ storageState: adminState })).newPage();
-  await page.goto(`${made.projectPath}/item-metadata/upload`);
+  made.itemPath = await uploadValid(page, `${made.projectPath}/item-metadata/upload`, movielensItemsCsv());
 
-  await page.locator("#upload-file").setInputFiles(movielensItemsCsv());
-  await page.getByTestId("upload-send").click();
-
-  await expect(page.getByTestId("validation-status")).toHaveAttribute("data-status", "VALID", { timeout: 120_000 });
   await expect(page.getByTestId("fact-n_items")).toHaveText("1,682");
   await expect(page.getByTestId("preview-table")).toContainText("Toy Story (1995)");
-  made.itemPath = new URL(page.url()).pathname;
 });
 
 test("a second person sees none of the first one's projects", async ({ browser }) => {
