@@ -28,6 +28,7 @@ from core.exceptions import (
 )
 from recotem_common import errors as codes
 from recotem_common.errors import error_body
+from recotem_common.limits import CONTROL_CHARACTER
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +66,20 @@ def _first_message(detail: Any) -> str:
     return str(detail)
 
 
+def _error_codes(detail: Any) -> set[str | None]:
+    if isinstance(detail, dict):
+        return set().union(*(_error_codes(value) for value in detail.values()))
+    if isinstance(detail, list):
+        return set().union(*(_error_codes(value) for value in detail))
+    return {getattr(detail, "code", None)}
+
+
 def _validation_response(detail: Any) -> Response:
     fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
     body = error_body(codes.VALIDATION_ERROR, _first_message(detail), fields=fields)
+    # Well-formed, but naming ids that can never exist: the inference service's 422.
+    if _error_codes(detail) == {CONTROL_CHARACTER}:
+        return Response(body, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
@@ -93,7 +105,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     assert isinstance(exc, exceptions.APIException)
     if isinstance(exc, exceptions.ValidationError):
         validation = _validation_response(exc.detail)
-        validation.status_code = response.status_code
+        if response.status_code != status.HTTP_400_BAD_REQUEST:
+            validation.status_code = response.status_code
         return validation
     code = next(
         (code for kind, code in _CODE_BY_EXCEPTION.items() if isinstance(exc, kind)),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.fields import OwnedPrimaryKeyRelatedField
+from core.fields import IdField, OwnedPrimaryKeyRelatedField
 from deployments.models import (
     DEFAULT_CONFIDENCE_LEVEL,
     DEFAULT_MIN_SAMPLE_SIZE,
@@ -88,7 +88,8 @@ class ConversionEventSerializer(serializers.ModelSerializer):
         queryset=DeploymentSlot.objects.all(), required=False
     )
     recommendation_request_id = serializers.UUIDField()
-    user_id = serializers.CharField(max_length=256, required=False, allow_blank=True)
+    user_id = IdField(required=False, allow_blank=True)
+    item_id = IdField(required=False, allow_blank=True)
 
     class Meta:
         model = ConversionEvent
