@@ -118,13 +118,13 @@ class ProjectRecommendation(Recommendation):
 class UserRecommendation(BaseModel):
     user_id: str
     items: list[ScoredItem]
+    request_id: uuid.UUID = Field(description="What a conversion of this user refers to.")
     fallback: Literal["popular"] | None = None
 
 
 class BatchRecommendation(BaseModel):
     model_id: int
     results: list[UserRecommendation]
-    request_id: uuid.UUID
 
 
 class ProfileRecommendation(BaseModel):

@@ -113,3 +113,26 @@ def test_a_row_the_database_refuses_is_left_out_and_the_rest_of_its_batch_is_sto
     assert _impression(database, seeder, str(last)) is not None
     assert _impression(database, seeder, str(bad)) is None
     assert _impression(database, seeder, body["request_id"]) is not None
+
+
+def test_every_answer_with_a_request_id_is_recorded_for_conversions(
+    serve: ServeFactory, world: World, seeder: Seeder, database: MigratedDatabase
+) -> None:
+    key = headers(world.predict_key)
+    model = world.knn_model_id
+    with serve() as client:
+        batch = client.post(f"/predict/{model}/batch", json={"user_ids": ["1", "2"]}, headers=key)
+        profile = client.post(f"/predict/{model}/profile", json={"item_ids": ["50"]}, headers=key)
+        similar = client.get(f"/similar/{model}/50", params={"cutoff": 3}, headers=key)
+    # Leaving the block shut the app down, which flushes what was still buffered.
+
+    first, second = batch.json()["results"]
+    assert first["request_id"] != second["request_id"]
+    for user_id, answer in (("1", first), ("2", second)):
+        row = _impression(database, seeder, answer["request_id"])
+        assert (row.user_id, row.trained_model_id) == (user_id, model)
+    for answer in (profile.json(), similar.json()):
+        row = _impression(database, seeder, answer["request_id"])
+        assert row.user_id == ""
+        items = row.item_ids if isinstance(row.item_ids, list) else json.loads(row.item_ids)
+        assert items == [item["item_id"] for item in answer["items"]]

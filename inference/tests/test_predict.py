@@ -151,8 +151,8 @@ def test_batch_answers_every_user_in_order_with_its_user_id(
     assert response.status_code == 200
     body = response.json()
     assert body["model_id"] == world.knn_model_id
-    assert body["request_id"]
     assert [r["user_id"] for r in body["results"]] == ["1", "2", "stranger", "3"]
+    assert len({r["request_id"] for r in body["results"]}) == len(users)
     knn = artifacts.models["knn"]
     for result in body["results"]:
         if result["user_id"] == "stranger":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from inference import recommend
 from inference.deps import ApiKeyDep, runtime_of
 from inference.responses import JsonResponse, scored_items
-from inference.routes.common import ModelId
+from inference.routes.common import ModelId, record_impression
 from inference.schemas import IdText, SimilarItems
 from recotem_common.limits import DEFAULT_CUTOFF, MAX_ITEM_IDS
 
@@ -50,6 +49,6 @@ async def similar_items(
             "model_id": model_id,
             "item_id": item_id,
             "items": scored_items(items),
-            "request_id": uuid.uuid4(),
+            "request_id": record_impression(runtime, model, user_id="", items=items),
         }
     )
