@@ -106,6 +106,10 @@ class Settings(BaseSettings):
         default=0.1, gt=0, le=5.0, validation_alias="INFERENCE_RATE_LIMIT_SYNC_SECONDS"
     )
     max_batch_size: int = Field(default=1000, ge=1, validation_alias="INFERENCE_MAX_BATCH_SIZE")
+    # Request bodies above this are refused before they are read in full (413).
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, validation_alias="INFERENCE_MAX_BODY_BYTES"
+    )
     max_cutoff: int = Field(default=MAX_CUTOFF, ge=1, validation_alias="INFERENCE_MAX_CUTOFF")
 
     api_key_cache_seconds: float = Field(

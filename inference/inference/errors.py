@@ -64,6 +64,11 @@ class NotFound(InferenceError):
     code = codes.NOT_FOUND
 
 
+class PayloadTooLarge(InferenceError):
+    status_code = 413
+    code = codes.PAYLOAD_TOO_LARGE
+
+
 class Throttled(InferenceError):
     status_code = 429
     code = codes.THROTTLED
