@@ -10,7 +10,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    DisallowedHost,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -83,6 +91,36 @@ def _validation_response(detail: Any) -> Response:
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
+def _suspicious_message(exc: SuspiciousOperation) -> str:
+    if isinstance(exc, TooManyFieldsSent):
+        return (
+            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} query "
+            "parameters or form fields; send fewer."
+        )
+    if isinstance(exc, TooManyFilesSent):
+        return f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files."
+    if isinstance(exc, DisallowedHost):
+        return "The Host header names a host this server does not serve."
+    return "The request was refused as malformed."
+
+
+def suspicious_request(exc: SuspiciousOperation) -> tuple[int, dict[str, Any]]:
+    """The status and envelope for a request Django refuses (too many fields, a body
+    above ``DATA_UPLOAD_MAX_MEMORY_SIZE``, a forged header): the client's mistake, so a
+    4xx. Django logs those it catches itself at WARNING (``core.logs``); the API's
+    views log theirs the same way in :func:`exception_handler`."""
+    if isinstance(exc, RequestDataTooBig):
+        message = (
+            f"The request body is larger than the limit of "
+            f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes for data that is not a file "
+            "upload; send less in one request."
+        )
+        return status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, error_body(
+            codes.PAYLOAD_TOO_LARGE, message
+        )
+    return status.HTTP_400_BAD_REQUEST, error_body(codes.VALIDATION_ERROR, _suspicious_message(exc))
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         status_code = next(
@@ -92,6 +130,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             return Response(error_body(exc.code, exc.message, fields=exc.fields), status_code)
     if isinstance(exc, DjangoValidationError):
         return _validation_response(as_serializer_error(exc))
+    if isinstance(exc, SuspiciousOperation):
+        logging.getLogger(f"django.security.{type(exc).__name__}").warning("%s", exc)
+        status_code, body = suspicious_request(exc)
+        return Response(body, status=status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -6,3 +6,5 @@ urlpatterns = [
     path("api/v1/", include("recotem.api_urls")),
     path("api/", include("recotem.api_urls")),
 ]
+
+handler400 = "core.views.bad_request"
