@@ -18,7 +18,13 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import ApiKey
 from accounts.selectors import api_keys_usable_by, refresh_tokens_outstanding
 from core.events import publish_model_event_on_commit
-from core.exceptions import AuthenticationFailed, Conflict, ValidationFailed, field_error
+from core.exceptions import (
+    AuthenticationFailed,
+    Conflict,
+    Forbidden,
+    ValidationFailed,
+    field_error,
+)
 from core.services import model_update
 from projects.models import Project
 from recotem_common.api_keys import ALL_SCOPES, generate_api_key, lookup_prefix
@@ -173,8 +179,20 @@ def user_create(
     return user
 
 
+def _require_may_manage(*, user: Any, acting_user: Any) -> None:
+    """Staff manage accounts, but only a superuser acts on a superuser: otherwise a
+    staff member could take over a superuser's account (and the admin) by resetting
+    its password."""
+    if user.is_superuser and not acting_user.is_superuser:
+        raise Forbidden(
+            f"'{user.username}' is a superuser; only a superuser can change, deactivate "
+            "or reset the password of a superuser."
+        )
+
+
 @transaction.atomic
 def user_update(*, user: Any, acting_user: Any, data: dict[str, Any]) -> Any:
+    _require_may_manage(user=user, acting_user=acting_user)
     # Activation and passwords have their own services, which end sessions and
     # notify the inference service; a plain update must not bypass them.
     unknown = sorted(set(data).difference(USER_EDITABLE_FIELDS))
@@ -189,6 +207,7 @@ def user_update(*, user: Any, acting_user: Any, data: dict[str, Any]) -> Any:
 @transaction.atomic
 def user_deactivate(*, user: Any, acting_user: Any) -> Any:
     """Disable an account: its sessions end and its API keys stop working at once."""
+    _require_may_manage(user=user, acting_user=acting_user)
     if user.pk == acting_user.pk:
         raise ValidationFailed("You cannot deactivate your own account.")
     if not user.is_active:
@@ -203,7 +222,8 @@ def user_deactivate(*, user: Any, acting_user: Any) -> Any:
     return user
 
 
-def user_activate(*, user: Any) -> Any:
+def user_activate(*, user: Any, acting_user: Any) -> Any:
+    _require_may_manage(user=user, acting_user=acting_user)
     if not user.is_active:
         user.is_active = True
         user.save(update_fields=["is_active"])
@@ -211,8 +231,9 @@ def user_activate(*, user: Any) -> Any:
 
 
 @transaction.atomic
-def user_reset_password(*, user: Any, new_password: str) -> Any:
+def user_reset_password(*, user: Any, acting_user: Any, new_password: str) -> Any:
     """Set a password chosen by staff; the user's existing sessions end."""
+    _require_may_manage(user=user, acting_user=acting_user)
     _password_validate(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])

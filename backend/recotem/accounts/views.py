@@ -191,7 +191,7 @@ class UserViewSet(
     @extend_schema(request=None, responses=UserDetailsSerializer)
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str | None = None) -> Response:
-        user = services.user_activate(user=self.get_object())
+        user = services.user_activate(user=self.get_object(), acting_user=request.user)
         return Response(UserDetailsSerializer(user).data)
 
     @extend_schema(request=PasswordResetSerializer, responses=DetailSerializer)
@@ -201,7 +201,9 @@ class UserViewSet(
         serializer = PasswordResetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_reset_password(
-            user=user, new_password=serializer.validated_data["new_password"]
+            user=user,
+            acting_user=request.user,
+            new_password=serializer.validated_data["new_password"],
         )
         return Response({"detail": "The password has been reset."})
 

@@ -30,6 +30,7 @@ from core.exceptions import (
     ApplicationError,
     AuthenticationFailed,
     Conflict,
+    Forbidden,
     NotFound,
     PayloadTooLarge,
     ValidationFailed,
@@ -45,6 +46,7 @@ logger = logging.getLogger(__name__)
 _STATUS_BY_ERROR: dict[type[ApplicationError], int] = {
     ValidationFailed: status.HTTP_400_BAD_REQUEST,
     AuthenticationFailed: status.HTTP_401_UNAUTHORIZED,
+    Forbidden: status.HTTP_403_FORBIDDEN,
     NotFound: status.HTTP_404_NOT_FOUND,
     Conflict: status.HTTP_409_CONFLICT,
     PayloadTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
