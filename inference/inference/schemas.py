@@ -91,15 +91,17 @@ class ProjectRecommendation(Recommendation):
 
 
 class UserRecommendation(BaseModel):
+    model_id: int
     user_id: str
     items: list[ScoredItem]
+    request_id: uuid.UUID = Field(description="This user's impression, for conversions.")
     fallback: Literal["popular"] | None = None
 
 
 class BatchRecommendation(BaseModel):
     model_id: int
     results: list[UserRecommendation]
-    request_id: uuid.UUID
+    request_id: uuid.UUID = Field(description="The whole batch.")
 
 
 class ProfileRecommendation(BaseModel):
@@ -132,6 +134,7 @@ class LoadedModelInfo(BaseModel):
 
 class ModelList(BaseModel):
     models: list[LoadedModelInfo]
+    count: int = Field(description="How many models are listed.")
 
 
 class DependencyCheck(BaseModel):
@@ -163,6 +166,7 @@ class CacheState(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok", "degraded", "unavailable"]
+    loaded_models: int = Field(description="How many models this worker holds in memory.")
     database: DependencyCheck
     redis: DependencyCheck
     model_events: DependencyCheck

@@ -70,3 +70,23 @@ def test_direct_predictions_are_recorded_without_a_slot(
     assert row is not None
     assert row.deployment_slot_id is None
     assert row.trained_model_id == world.knn_model_id
+
+
+def test_each_user_of_a_batch_is_an_impression_of_its_own(
+    serve: ServeFactory, world: World, seeder: Seeder, database: MigratedDatabase
+) -> None:
+    with serve(impression_flush_seconds=1.0) as client:
+        body = client.post(
+            f"/predict/{world.knn_model_id}/batch",
+            json={"user_ids": ["1", "2"], "cutoff": 3},
+            headers=headers(world.predict_key),
+        ).json()
+
+    request_ids = [result["request_id"] for result in body["results"]]
+    assert len(set(request_ids)) == 2
+    assert body["request_id"] not in request_ids
+    for result in body["results"]:
+        row = _impression(database, seeder, result["request_id"])
+        assert row.user_id == result["user_id"]
+        assert row.trained_model_id == world.knn_model_id
+        assert row.deployment_slot_id is None

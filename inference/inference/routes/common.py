@@ -20,6 +20,28 @@ PROJECT_ID = "A project's id."
 ModelId = Annotated[int, Path(ge=1, le=MAX_ID, description=MODEL_ID)]
 
 
+def impression_recorded(
+    runtime: Runtime,
+    model: LoadedModel,
+    *,
+    user_id: str,
+    items: list[tuple[str, float]],
+    slot: SlotRecord | None = None,
+) -> uuid.UUID:
+    """Record what ``user_id`` was shown; the returned ``request_id`` is what a
+    conversion names to be tied to it."""
+    request_id = uuid.uuid4()
+    runtime.impressions.record(
+        request_id=request_id,
+        project_id=model.project_id,
+        slot_id=None if slot is None else slot.slot_id,
+        model_id=model.model_id,
+        user_id=user_id,
+        item_ids=[item for item, _ in items],
+    )
+    return request_id
+
+
 async def recommend_recorded(
     runtime: Runtime,
     model: LoadedModel,
@@ -32,15 +54,7 @@ async def recommend_recorded(
     items, fallback = await recommend.for_user(
         model, body, batcher=runtime.batcher, metrics=runtime.metrics
     )
-    request_id = uuid.uuid4()
-    runtime.impressions.record(
-        request_id=request_id,
-        project_id=model.project_id,
-        slot_id=None if slot is None else slot.slot_id,
-        model_id=model.model_id,
-        user_id=body.user_id,
-        item_ids=[item for item, _ in items],
-    )
+    request_id = impression_recorded(runtime, model, user_id=body.user_id, items=items, slot=slot)
     answer = {
         "model_id": model.model_id,
         "user_id": body.user_id,
