@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -47,6 +46,7 @@ from accounts.serializers import (
 )
 from accounts.throttling import LOGIN_SCOPE, LoginRateThrottle
 from core.exceptions import ValidationFailed
+from core.filters import FilterBackend
 from core.ownership import Requester
 
 DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
@@ -176,7 +176,7 @@ class UserViewSet(
 
     permission_classes = (IsAuthenticated, DenyApiKey, IsStaff)
     serializer_class = UserDetailsSerializer
-    filter_backends = (DjangoFilterBackend, SearchFilter, OrderingFilter)
+    filter_backends = (FilterBackend, SearchFilter, OrderingFilter)
     filterset_fields = ("is_active", "is_staff")
     search_fields = ("username", "email")
     ordering_fields = ("id", "username", "email", "date_joined", "last_login")

@@ -29,3 +29,8 @@ def sign_in(user: Any) -> APIClient:
 @pytest.fixture
 def reference_client(user: Any) -> APIClient:
     return sign_in(user)
+
+
+@pytest.fixture
+def staff_client(staff_user: Any) -> APIClient:
+    return sign_in(staff_user)
