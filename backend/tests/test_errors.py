@@ -39,7 +39,10 @@ def test_each_kind_of_refusal_has_its_status_and_code(
 
     assert response is not None
     assert response.status_code == status
-    assert response.data == {"error": {"code": code, "message": refusal.message}}
+    assert response.data == {
+        "error": {"code": code, "message": refusal.message},
+        "detail": refusal.message,
+    }
 
 
 def test_a_field_error_names_its_field() -> None:

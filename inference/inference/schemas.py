@@ -116,6 +116,7 @@ class ProjectRecommendation(Recommendation):
 
 
 class UserRecommendation(BaseModel):
+    model_id: int
     user_id: str
     items: list[ScoredItem]
     request_id: uuid.UUID = Field(description="What a conversion of this user refers to.")
@@ -157,6 +158,7 @@ class LoadedModelInfo(BaseModel):
 
 class ModelList(BaseModel):
     models: list[LoadedModelInfo]
+    count: int = Field(description="How many models are listed.")
 
 
 class DependencyCheck(BaseModel):
@@ -188,6 +190,7 @@ class CacheState(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok", "degraded", "unavailable"]
+    loaded_models: int = Field(description="How many models this worker holds in memory.")
     database: DependencyCheck
     redis: DependencyCheck
     model_events: DependencyCheck

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ from fastapi.testclient import TestClient
 from inference import auth
 from inference.config import Settings
 from inference.db import create_engine, create_sessionmaker
-from recotem_common.api_keys import lookup_prefix
+from recotem_common.api_keys import KEY_PREFIX, lookup_prefix
 from recotem_common.events import ApiKeyRevoked
 from testbed.seeder import Seeder
 from testbed.world import BACKEND_PYTHON
@@ -201,10 +202,16 @@ def test_pbkdf2_runs_once_for_concurrent_first_requests(
     assert len(calls) == 1
 
 
+@pytest.mark.parametrize(
+    "raw_key",
+    [None, KEY_PREFIX + secrets.token_urlsafe(48)],
+    ids=["issued-here", "issued-by-the-reference"],
+)
 def test_keys_hashed_by_django_itself_verify(
-    client: TestClient, world: World, seeder: Seeder
+    client: TestClient, world: World, seeder: Seeder, raw_key: str | None
 ) -> None:
-    """The backend issues keys with Django's default PBKDF2 settings."""
+    """The backend issues keys with Django's default PBKDF2 settings; the reference
+    issued longer ones (a 64-character random part) the same way."""
     program = (
         "import sys; from django.contrib.auth.hashers import PBKDF2PasswordHasher; "
         "h = PBKDF2PasswordHasher(); print(h.encode(sys.argv[1], h.salt()))"
@@ -222,7 +229,11 @@ def test_keys_hashed_by_django_itself_verify(
             ).stdout.strip()
 
     _, key = seeder.api_key(
-        project_id=world.project_id, owner_id=world.owner_id, hasher=DjangoHasher
+        project_id=world.project_id,
+        owner_id=world.owner_id,
+        hasher=DjangoHasher,
+        raw_key=raw_key,
     )
 
     assert _predict(client, world, key) == 200
+    assert _predict(client, world, key[:-1]) == 401

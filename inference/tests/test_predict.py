@@ -155,6 +155,7 @@ def test_batch_answers_every_user_in_order_with_its_user_id(
     assert len({r["request_id"] for r in body["results"]}) == len(users)
     knn = artifacts.models["knn"]
     for result in body["results"]:
+        assert result["model_id"] == world.knn_model_id
         if result["user_id"] == "stranger":
             assert result["fallback"] == "popular"
             expected = knn.popular_items(4, exclude_items=["50"])

@@ -231,6 +231,19 @@ def user_activate(*, user: Any, acting_user: Any) -> Any:
 
 
 @transaction.atomic
+def user_change_password(*, user: Any, old_password: str, new_password: str) -> Any:
+    """A person changes their own password; knowing the current one proves it is them.
+    Both ``auth/password/change/`` and the reference's ``users/change_password/`` come
+    here, so the rules are the same wherever a client sends the change."""
+    if not user.check_password(old_password):
+        raise field_error("old_password", "Your current password is incorrect.")
+    _password_validate(new_password, user=user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
 def user_reset_password(*, user: Any, acting_user: Any, new_password: str) -> Any:
     """Set a password chosen by staff; the user's existing sessions end."""
     _require_may_manage(user=user, acting_user=acting_user)

@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -26,6 +25,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.exceptions import AuthenticationFailed as JwtAuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
 
@@ -37,6 +37,8 @@ from accounts.serializers import (
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
     ApiKeySerializer,
+    PasswordChangeSerializer,
+    PasswordChangeTwiceSerializer,
     PasswordResetSerializer,
     UserCreateSerializer,
     UserDetailsSerializer,
@@ -44,9 +46,11 @@ from accounts.serializers import (
 )
 from accounts.throttling import LOGIN_SCOPE, LoginRateThrottle
 from core.exceptions import ValidationFailed
+from core.filters import FilterBackend
 from core.ownership import Requester
 
 DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
+PASSWORD_CHANGED_MESSAGE = "The new password has been saved."  # noqa: S105 (a message)
 
 # --- auth/ ----------------------------------------------------------------------------
 # Sign-in, sign-out and refresh authenticate nothing but an API key, which they refuse:
@@ -121,11 +125,29 @@ class UserDetailsView(rest_auth_views.UserDetailsView):
     permission_classes = (IsAuthenticated, DenyApiKey)
 
 
-class PasswordChangeView(rest_auth_views.PasswordChangeView):
+class PasswordChangeView(APIView):
+    """The signed-in person's own password (``users/change_password/`` is the same)."""
+
     permission_classes = (IsAuthenticated, DenyApiKey)
     # The old password makes this a password oracle; limit guesses like sign-in.
     throttle_classes = (LoginRateThrottle,)
     throttle_scope = LOGIN_SCOPE
+
+    @extend_schema(request=PasswordChangeTwiceSerializer, responses=DetailSerializer)
+    def post(self, request: Request) -> Response:
+        serializer = PasswordChangeTwiceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_change_password(user=request.user, **serializer.validated_data)
+        return Response({"detail": PASSWORD_CHANGED_MESSAGE})
+
+
+class TokenVerifyView(jwt_views.TokenVerifyView):
+    """The reference's ``auth/token/verify/``: 200 while a token is valid, else 401."""
+
+    # simplejwt types these as empty tuples; an API key is refused here as everywhere
+    # in auth/.
+    authentication_classes = (ApiKeyAuthentication,)  # type: ignore[assignment]
+    permission_classes = (DenyApiKey,)  # type: ignore[assignment]
 
 
 class CsrfView(APIView):
@@ -154,11 +176,13 @@ class UserViewSet(
 
     permission_classes = (IsAuthenticated, DenyApiKey, IsStaff)
     serializer_class = UserDetailsSerializer
-    filter_backends = (DjangoFilterBackend, SearchFilter, OrderingFilter)
+    filter_backends = (FilterBackend, SearchFilter, OrderingFilter)
     filterset_fields = ("is_active", "is_staff")
     search_fields = ("username", "email")
     ordering_fields = ("id", "username", "email", "date_joined", "last_login")
     ordering = ("id",)
+    # Set by change_password, the one action that limits guesses like sign-in.
+    throttle_scope: str | None = None
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.user_list()
@@ -193,6 +217,21 @@ class UserViewSet(
     def activate(self, request: Request, pk: str | None = None) -> Response:
         user = services.user_activate(user=self.get_object(), acting_user=request.user)
         return Response(UserDetailsSerializer(user).data)
+
+    @extend_schema(request=PasswordChangeSerializer, responses=DetailSerializer)
+    @action(
+        detail=False,
+        methods=["post"],
+        permission_classes=(IsAuthenticated, DenyApiKey),
+        throttle_classes=(LoginRateThrottle,),
+        throttle_scope=LOGIN_SCOPE,
+    )
+    def change_password(self, request: Request) -> Response:
+        """The signed-in person's own password, as the reference took it; staff or not."""
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_change_password(user=request.user, **serializer.validated_data)
+        return Response({"detail": PASSWORD_CHANGED_MESSAGE})
 
     @extend_schema(request=PasswordResetSerializer, responses=DetailSerializer)
     @action(detail=True, methods=["post"])

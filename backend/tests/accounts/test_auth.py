@@ -179,6 +179,7 @@ def test_user_details_show_server_fields_read_only(user: Any, client: APIClient)
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {
+        "pk",
         "id",
         "username",
         "email",
@@ -188,6 +189,7 @@ def test_user_details_show_server_fields_read_only(user: Any, client: APIClient)
         "is_active",
         "date_joined",
         "last_login",
+        "is_superuser",
     }
     assert body["first_name"] == "B"
     user.refresh_from_db()

@@ -62,7 +62,8 @@ async def predict(request: Request, key: KeyState) -> JsonResponse:
     openapi_extra=described(body=BatchPredictRequest, path=_MODEL_PATH),
 )
 async def predict_batch(request: Request, key: KeyState) -> JsonResponse:
-    """Top items for many users, scored together in one vectorised call."""
+    """Top items for many users, scored together in one vectorised call. Each user's
+    result is an impression of its own, with the ``request_id`` its conversions name."""
     runtime, model, body = await _model_and_body(request, key, BatchPredictRequest)
     recommend.check_batch_size(len(body.user_ids), runtime.settings)
     results = recommend.for_users(model, body, metrics=runtime.metrics)
@@ -71,6 +72,7 @@ async def predict_batch(request: Request, key: KeyState) -> JsonResponse:
             "model_id": model.model_id,
             "results": [
                 {
+                    "model_id": model.model_id,
                     "user_id": user_id,
                     "items": scored_items(items),
                     "request_id": record_impression(runtime, model, user_id=user_id, items=items),
