@@ -146,9 +146,23 @@ def refresh_token_blacklist(*, raw_token: str) -> None:
         raise AuthenticationFailed(f"The refresh token cannot be used: {error}.") from error
 
 
-def refresh_tokens_blacklist(*, user: Any) -> int:
-    """End every session of ``user``: their refresh tokens can no longer be used."""
-    tokens = list(refresh_tokens_outstanding(user=user))
+def _token_id(raw_token: str | None) -> str | None:
+    if not raw_token:
+        return None
+    try:
+        return str(RefreshToken(raw_token)["jti"])  # type: ignore[arg-type]
+    except (TokenError, KeyError):
+        return None
+
+
+def refresh_tokens_blacklist(*, user: Any, keep_raw_token: str | None = None) -> int:
+    """End every session of ``user`` (but the one ``keep_raw_token`` refreshes, if it
+    is theirs and still valid): their refresh tokens can no longer be used."""
+    outstanding = refresh_tokens_outstanding(user=user)
+    kept = _token_id(keep_raw_token)
+    if kept is not None:
+        outstanding = outstanding.exclude(jti=kept)
+    tokens = list(outstanding)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in tokens], ignore_conflicts=True
     )

@@ -60,6 +60,13 @@ class LoginView(rest_auth_views.LoginView):
     throttle_scope = LOGIN_SCOPE
 
 
+def _request_refresh_token(request: Request) -> str | None:
+    """The refresh token the request carries: the SPA's cookie, or a script's field."""
+    body = request.data if isinstance(request.data, dict) else {}
+    raw_token = body.get("refresh") or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
+    return str(raw_token) if raw_token else None
+
+
 class LogoutView(APIView):
     """Blacklist the refresh token (from the body or the cookie) and clear the cookies."""
 
@@ -73,14 +80,13 @@ class LogoutView(APIView):
         responses=DetailSerializer,
     )
     def post(self, request: Request) -> Response:
-        body = request.data if isinstance(request.data, dict) else {}
-        raw_token = body.get("refresh") or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
+        raw_token = _request_refresh_token(request)
         if not raw_token:
             raise ValidationFailed(
                 "No refresh token: send it in the 'refresh' field or the "
                 f"{settings.JWT_REFRESH_COOKIE} cookie."
             )
-        services.refresh_token_blacklist(raw_token=str(raw_token))
+        services.refresh_token_blacklist(raw_token=raw_token)
         return Response({"detail": "Signed out."})
 
     def finalize_response(
@@ -122,10 +128,37 @@ class UserDetailsView(rest_auth_views.UserDetailsView):
 
 
 class PasswordChangeView(rest_auth_views.PasswordChangeView):
+    """Change one's password; every other session of the account ends with it."""
+
     permission_classes = (IsAuthenticated, DenyApiKey)
     # The old password makes this a password oracle; limit guesses like sign-in.
     throttle_classes = (LoginRateThrottle,)
     throttle_scope = LOGIN_SCOPE
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().post(request, *args, **kwargs)
+        services.refresh_tokens_blacklist(
+            user=request.user, keep_raw_token=_request_refresh_token(request)
+        )
+        return response
+
+
+class LogoutEverywhereView(APIView):
+    """Sign out of every session of the account, this one included."""
+
+    permission_classes = (IsAuthenticated, DenyApiKey)
+
+    @extend_schema(request=None, responses=DetailSerializer)
+    def post(self, request: Request) -> Response:
+        ended = services.refresh_tokens_blacklist(user=request.user)
+        return Response({"detail": f"Signed out of {ended} sessions."})
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        if response.status_code == status.HTTP_200_OK:
+            unset_jwt_cookies(response)
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class CsrfView(APIView):

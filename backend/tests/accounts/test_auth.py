@@ -314,3 +314,38 @@ def test_password_change_shares_the_login_limit(
         assert client.post(f"{API}/auth/password/change/", body).status_code == 400
 
     assert client.post(f"{API}/auth/password/change/", body).status_code == 429
+
+
+def _refreshes(browser: APIClient) -> int:
+    return browser.post(f"{API}/auth/token/refresh/").status_code
+
+
+def test_changing_ones_password_ends_ones_other_sessions(user: Any, login: Login) -> None:
+    laptop, phone = login(user), login(user)
+    new_password = "a-much-better-passphrase-7"
+
+    changed = laptop.post(
+        f"{API}/auth/password/change/",
+        {
+            "old_password": DEFAULT_PASSWORD,
+            "new_password1": new_password,
+            "new_password2": new_password,
+        },
+    )
+
+    assert changed.status_code == 200
+    assert _refreshes(phone) == 401
+    # The session that changed the password goes on.
+    assert _refreshes(laptop) == 200
+
+
+def test_signing_out_everywhere_ends_every_session(user: Any, login: Login) -> None:
+    laptop, phone = login(user), login(user)
+
+    response = laptop.post(f"{API}/auth/logout/everywhere/")
+
+    assert response.status_code == 200
+    assert response.json()["detail"] == "Signed out of 2 sessions."
+    assert response.cookies["recotem-refresh"].value == ""
+    assert _refreshes(phone) == 401
+    assert OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True).count() == 0
