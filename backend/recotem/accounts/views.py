@@ -11,8 +11,10 @@ from typing import Any
 from dj_rest_auth import views as rest_auth_views
 from dj_rest_auth.jwt_auth import get_refresh_view, unset_jwt_cookies
 from django.conf import settings
+from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -42,9 +44,11 @@ from accounts.serializers import (
     UserDetailsSerializer,
     UserUpdateSerializer,
 )
-from accounts.throttling import LOGIN_SCOPE, LoginRateThrottle
+from accounts.throttling import LOGIN_SCOPE, LOGIN_THROTTLES, LoginRateThrottle, login_wait
 from core.exceptions import ValidationFailed
 from core.ownership import Requester
+from recotem_common import errors as codes
+from recotem_common.errors import error_body
 
 DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
 
@@ -56,7 +60,7 @@ DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField(
 class LoginView(rest_auth_views.LoginView):
     authentication_classes = (ApiKeyAuthentication,)
     permission_classes = (DenyApiKey,)
-    throttle_classes = (LoginRateThrottle,)
+    throttle_classes = LOGIN_THROTTLES
     throttle_scope = LOGIN_SCOPE
 
 
@@ -159,6 +163,20 @@ class LogoutEverywhereView(APIView):
         if response.status_code == status.HTTP_200_OK:
             unset_jwt_cookies(response)
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's sign-in page, with the API's sign-in limits (per address and per
+    account, counted together with ``auth/login/``)."""
+    if request.method == "POST":
+        wait = login_wait(request)
+        if wait is not None:
+            seconds = int(wait) + 1
+            body = error_body(
+                codes.THROTTLED, f"Too many sign-in attempts. Try again in {seconds} seconds."
+            )
+            return JsonResponse(body, status=429, headers={"Retry-After": str(seconds)})
+    return admin.site.login(request)
 
 
 class CsrfView(APIView):
