@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from recotem.settings.env import env
+from recotem_common.limits import FAILED_KEY_VERIFICATIONS
 
 # How many reverse proxies stand in front of the backend. The client address used for
 # throttling is taken that many hops from the right of X-Forwarded-For, so a client
 # cannot pick its own address by sending the header itself.
 NUM_PROXIES: int = env.int("NUM_PROXIES", default=0)
+
+# Failed API-key verifications per client and per key prefix (see accounts.authentication).
+API_KEY_FAILURE_RATE: str = env.str("API_KEY_FAILURE_RATE", default=FAILED_KEY_VERIFICATIONS)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
