@@ -7,7 +7,9 @@ import hashlib
 import logging
 from typing import Any
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
+from rest_framework.exceptions import APIException
 from rest_framework.settings import api_settings
 from rest_framework.throttling import (
     AnonRateThrottle,
@@ -28,6 +30,9 @@ class FailOpen(BaseThrottle):
     def allow_request(self, request: Any, view: Any) -> bool:
         try:
             return bool(super().allow_request(request, view))
+        except (SuspiciousOperation, APIException):
+            # The request itself is refused (reading the account named in its body).
+            raise
         except Exception as error:  # the cache backend's connection errors vary
             logger.warning("Throttle %s skipped, cache unreachable: %s", type(self).__name__, error)
             return True
