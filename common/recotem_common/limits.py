@@ -17,6 +17,11 @@ MAX_ITEM_IDS = 10_000
 # impressions and conversions.
 MAX_ID_LENGTH = 256
 
+# API-key verifications that fail (a wrong secret, a revoked or expired key) allowed
+# per client address, and per key prefix, before further attempts answer 429 without
+# running PBKDF2: knowing a key's prefix must not let anyone spend the server's CPU.
+FAILED_KEY_VERIFICATIONS = "10/minute"
+
 # The error type both services give an id with a control character, answered with 422.
 CONTROL_CHARACTER = "control_character"
 # Unicode's control characters (C0, DEL, C1). PostgreSQL refuses NUL in text outright,

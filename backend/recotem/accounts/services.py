@@ -146,9 +146,23 @@ def refresh_token_blacklist(*, raw_token: str) -> None:
         raise AuthenticationFailed(f"The refresh token cannot be used: {error}.") from error
 
 
-def refresh_tokens_blacklist(*, user: Any) -> int:
-    """End every session of ``user``: their refresh tokens can no longer be used."""
-    tokens = list(refresh_tokens_outstanding(user=user))
+def _token_id(raw_token: str | None) -> str | None:
+    if not raw_token:
+        return None
+    try:
+        return str(RefreshToken(raw_token)["jti"])  # type: ignore[arg-type]
+    except (TokenError, KeyError):
+        return None
+
+
+def refresh_tokens_blacklist(*, user: Any, keep_raw_token: str | None = None) -> int:
+    """End every session of ``user`` (but the one ``keep_raw_token`` refreshes, if it
+    is theirs and still valid): their refresh tokens can no longer be used."""
+    outstanding = refresh_tokens_outstanding(user=user)
+    kept = _token_id(keep_raw_token)
+    if kept is not None:
+        outstanding = outstanding.exclude(jti=kept)
+    tokens = list(outstanding)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in tokens], ignore_conflicts=True
     )
@@ -231,15 +245,19 @@ def user_activate(*, user: Any, acting_user: Any) -> Any:
 
 
 @transaction.atomic
-def user_change_password(*, user: Any, old_password: str, new_password: str) -> Any:
+def user_change_password(
+    *, user: Any, old_password: str, new_password: str, keep_raw_token: str | None = None
+) -> Any:
     """A person changes their own password; knowing the current one proves it is them.
-    Both ``auth/password/change/`` and the reference's ``users/change_password/`` come
-    here, so the rules are the same wherever a client sends the change."""
+    Every other session ends (the one ``keep_raw_token`` refreshes stays). Both
+    ``auth/password/change/`` and the reference's ``users/change_password/`` come here, so
+    the rules are the same wherever a client sends the change."""
     if not user.check_password(old_password):
         raise field_error("old_password", "Your current password is incorrect.")
     _password_validate(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    refresh_tokens_blacklist(user=user, keep_raw_token=keep_raw_token)
     return user
 
 

@@ -215,6 +215,7 @@ def test_unknown_user_answers_404(staff_client: APIClient) -> None:
         ("post", "auth/password/change/"),
         ("post", "auth/login/"),
         ("post", "auth/logout/"),
+        ("post", "auth/logout/everywhere/"),
         ("post", "auth/token/refresh/"),
         ("get", "users/"),
         ("post", "users/"),
