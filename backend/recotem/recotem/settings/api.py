@@ -7,6 +7,10 @@ from recotem.settings.env import env
 # cannot pick its own address by sending the header itself.
 NUM_PROXIES: int = env.int("NUM_PROXIES", default=0)
 
+# Seconds between the server's {"type": "ping"} on the reference's WebSocket paths
+# (/ws/job/<id>/status/ and /logs/), which keeps idle proxies from closing them.
+WEBSOCKET_PING_SECONDS: float = env.float("WEBSOCKET_PING_SECONDS", default=60.0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiKeyAuthentication",
