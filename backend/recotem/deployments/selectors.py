@@ -43,6 +43,20 @@ def _converted(ab_test: ABTest, impressions: QuerySet[Impression]) -> QuerySet[I
     return impressions.filter(request_id__in=converting)
 
 
+def _unattributed(ab_test: ABTest, slot: DeploymentSlot) -> int:
+    """Conversions in the test's window tied to no impression: reported, not in the rates."""
+    start, end = _window(ab_test)
+    if start is None:
+        return 0
+    return ConversionEvent.objects.filter(
+        deployment_slot=slot,
+        recommendation_request_id__isnull=True,
+        event_type=EVENT_TYPE_BY_METRIC.get(ab_test.target_metric_name, "click"),
+        timestamp__gte=start,
+        timestamp__lte=end,
+    ).count()
+
+
 def _arm(ab_test: ABTest, slot: DeploymentSlot) -> ArmCounts:
     impressions = _impressions(ab_test, slot)
     return ArmCounts(impressions.count(), _converted(ab_test, impressions).count())
@@ -93,6 +107,25 @@ def ab_test_timeseries(*, ab_test: ABTest) -> list[dict[str, Any]]:
     return series
 
 
+def impressions_latest(
+    *, impressions: QuerySet[Impression], slot_users: set[tuple[int, str]], since: datetime
+) -> dict[tuple[int, str], Impression]:
+    """Each (slot id, user id)'s latest impression since ``since``, where there is one."""
+    if not slot_users:
+        return {}
+    candidates = impressions.filter(
+        deployment_slot_id__in={slot_id for slot_id, _ in slot_users},
+        user_id__in={user_id for _, user_id in slot_users},
+        timestamp__gte=since,
+    ).order_by("timestamp", "id")
+    latest = {}
+    for impression in candidates.iterator():
+        key = (impression.deployment_slot_id, impression.user_id)
+        if key in slot_users:
+            latest[key] = impression
+    return latest
+
+
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
@@ -130,6 +163,8 @@ def ab_test_results(*, ab_test: ABTest) -> dict[str, Any]:
         "variant_impressions": variant.impressions,
         "variant_conversions": variant.conversions,
         "variant_rate": variant.rate,
+        "control_unattributed_conversions": _unattributed(ab_test, ab_test.control_slot),
+        "variant_unattributed_conversions": _unattributed(ab_test, ab_test.variant_slot),
         "lift": _finite(comparison.lift),
         "difference": comparison.difference,
         "z_score": comparison.z_score,

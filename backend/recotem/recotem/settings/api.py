@@ -11,6 +11,12 @@ NUM_PROXIES: int = env.int("NUM_PROXIES", default=0)
 # (/ws/job/<id>/status/ and /logs/), which keeps idle proxies from closing them.
 WEBSOCKET_PING_SECONDS: float = env.float("WEBSOCKET_PING_SECONDS", default=60.0)
 
+# A conversion reported without a recommendation_request_id is tied to the user's latest
+# impression in its slot no older than this; without one it is kept unattributed.
+CONVERSION_ATTRIBUTION_WINDOW_SECONDS: int = env.int(
+    "CONVERSION_ATTRIBUTION_WINDOW_SECONDS", default=24 * 3600
+)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiKeyAuthentication",
