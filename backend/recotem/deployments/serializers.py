@@ -83,6 +83,20 @@ class PromoteWinnerSerializer(serializers.Serializer):
     slot = OwnedPrimaryKeyRelatedField(
         queryset=DeploymentSlot.objects.all(), required=False, allow_null=True
     )
+    slot_id = OwnedPrimaryKeyRelatedField(
+        queryset=DeploymentSlot.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The reference's name for slot.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        slot, slot_id = attrs.get("slot"), attrs.get("slot_id")
+        if slot is not None and slot_id is not None and slot != slot_id:
+            raise serializers.ValidationError(
+                {"slot_id": ["Give slot or slot_id, or the same slot in both."]}
+            )
+        return {"slot": slot or slot_id}
 
 
 class ConversionEventSerializer(serializers.ModelSerializer):

