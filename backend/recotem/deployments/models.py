@@ -132,12 +132,18 @@ class ConversionEvent(models.Model):
         PURCHASE = "purchase", "Purchase"
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE)
+    # Null for a conversion of a direct prediction (/predict/{model_id}), served by no slot.
     deployment_slot = models.ForeignKey(
-        DeploymentSlot, on_delete=models.CASCADE, related_name="conversion_events"
+        DeploymentSlot,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="conversion_events",
     )
     user_id = models.CharField(max_length=256)
     item_id = models.CharField(max_length=256, blank=True, default="")
     event_type = models.CharField(max_length=16, choices=EventType.choices)
+    # Null when no impression could be tied to the event (it is counted apart).
     recommendation_request_id = models.UUIDField(null=True, blank=True, db_index=True)
     timestamp = models.DateTimeField(auto_now_add=True)
     metadata_json = models.JSONField(default=dict, blank=True)

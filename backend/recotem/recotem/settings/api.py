@@ -11,6 +11,16 @@ NUM_PROXIES: int = env.int("NUM_PROXIES", default=0)
 # Failed API-key verifications per client and per key prefix (see accounts.authentication).
 API_KEY_FAILURE_RATE: str = env.str("API_KEY_FAILURE_RATE", default=FAILED_KEY_VERIFICATIONS)
 
+# Seconds between the server's {"type": "ping"} on the reference's WebSocket paths
+# (/ws/job/<id>/status/ and /logs/), which keeps idle proxies from closing them.
+WEBSOCKET_PING_SECONDS: float = env.float("WEBSOCKET_PING_SECONDS", default=60.0)
+
+# A conversion reported without a recommendation_request_id is tied to the user's latest
+# impression in its slot no older than this; without one it is kept unattributed.
+CONVERSION_ATTRIBUTION_WINDOW_SECONDS: int = env.int(
+    "CONVERSION_ATTRIBUTION_WINDOW_SECONDS", default=24 * 3600
+)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiKeyAuthentication",
