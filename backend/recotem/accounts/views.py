@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
@@ -55,12 +55,28 @@ from recotem_common.errors import error_body
 
 DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
 PASSWORD_CHANGED_MESSAGE = "The new password has been saved."  # noqa: S105 (a message)
+# What dj-rest-auth answers (JWT_AUTH_RETURN_EXPIRATION); the tokens also travel as cookies.
+LoginResponseSerializer = inline_serializer(
+    "LoginResponse",
+    {
+        "access": serializers.CharField(),
+        "refresh": serializers.CharField(help_text="Empty: the token is in its httpOnly cookie."),
+        "user": UserDetailsSerializer(),
+        "access_expiration": serializers.DateTimeField(),
+        "refresh_expiration": serializers.DateTimeField(),
+    },
+)
+TokenRefreshedSerializer = inline_serializer(
+    "TokenRefreshed",
+    {"access": serializers.CharField(), "access_expiration": serializers.DateTimeField()},
+)
 
 # --- auth/ ----------------------------------------------------------------------------
 # Sign-in, sign-out and refresh authenticate nothing but an API key, which they refuse:
 # a stale access cookie must not stand between a person and signing in or out.
 
 
+@extend_schema_view(post=extend_schema(responses=LoginResponseSerializer))
 class LoginView(rest_auth_views.LoginView):
     authentication_classes = (ApiKeyAuthentication,)
     permission_classes = (DenyApiKey,)
@@ -111,6 +127,7 @@ class TokenRefreshView(get_refresh_view()):  # type: ignore[misc]
     authentication_classes = (ApiKeyAuthentication,)
     permission_classes = (DenyApiKey,)
 
+    @extend_schema(responses=TokenRefreshedSerializer)
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         try:

@@ -28,6 +28,7 @@ from projects.serializers import (
     ProjectSerializer,
     ProjectSummarySerializer,
     TrainingDataSerializer,
+    UploadLimitsSerializer,
 )
 from projects.uploads import LimitedMultiPartParser
 
@@ -66,6 +67,12 @@ class ProjectSummaryView(APIView):
         projects = selectors.project_list(requester=Requester.of(request))
         project = get_object_or_404(projects, pk=pk)
         return Response(selectors.project_summary(project=project))
+
+
+class UploadLimitsView(APIView):
+    @extend_schema(responses=UploadLimitsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(selectors.upload_limits())
 
 
 class UploadViewSet(BasenameChangeMixin, OwnedModelViewSet):
