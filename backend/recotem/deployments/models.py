@@ -84,6 +84,16 @@ class ABTest(TimeStampedModel):
     # makes the reported value never rise between looks, as the sequential test requires.
     sequential_p_value = models.FloatField(default=1.0)
 
+    class Meta(TimeStampedModel.Meta):
+        constraints = [
+            # Traffic is routed by one running test per project (recotem_common.routing).
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=models.Q(status="RUNNING"),
+                name="one_running_ab_test_per_project",
+            )
+        ]
+
     def __str__(self) -> str:
         return self.name
 

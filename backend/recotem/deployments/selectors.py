@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from deployments.models import ABTest, ConversionEvent, DeploymentSlot, Impression
 from deployments.stats import ArmCounts, compare, msprt_p_value
+from recotem_common.routing import routed_slot_ids
 
 _CLICK, _PURCHASE = ConversionEvent.EventType.CLICK, ConversionEvent.EventType.PURCHASE
 # Conversion event types that count as a success for each target metric (the reference's
@@ -196,8 +197,9 @@ def ab_test_results(*, ab_test: ABTest) -> dict[str, Any]:
 def project_production(*, project_id: int) -> dict[str, Any]:
     """Active slots with the share of traffic each receives, and the running tests.
 
-    The split follows the inference service's routing: while an A/B test runs, only its
-    two slots receive traffic, in proportion to their weights.
+    The split follows the inference service's routing (``recotem_common.routing``):
+    while an A/B test runs, only its two slots receive traffic, in proportion to their
+    weights.
     """
     slots: list[dict[str, Any]] = [
         dict(row)
@@ -210,9 +212,12 @@ def project_production(*, project_id: int) -> dict[str, Any]:
         .order_by("id")
         .values("id", "name", "control_slot", "variant_slot", "started_at")
     )
-    arms = {running[0]["control_slot"], running[0]["variant_slot"]} if running else None
-    routed = [s for s in slots if arms is None or s["id"] in arms]
-    total = sum(s["weight"] for s in routed)
+    routed = set(
+        routed_slot_ids(
+            [s["id"] for s in slots], [(t["control_slot"], t["variant_slot"]) for t in running]
+        )
+    )
+    total = sum(s["weight"] for s in slots if s["id"] in routed)
     for slot in slots:
-        slot["traffic_share"] = slot["weight"] / total if total and slot in routed else 0.0
+        slot["traffic_share"] = slot["weight"] / total if total and slot["id"] in routed else 0.0
     return {"active_slots": slots, "running_ab_tests": running}

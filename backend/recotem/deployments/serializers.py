@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.fields import OwnedPrimaryKeyRelatedField
+from core.fields import IdField, OwnedPrimaryKeyRelatedField
 from deployments.models import (
     DEFAULT_CONFIDENCE_LEVEL,
     DEFAULT_MIN_SAMPLE_SIZE,
@@ -110,7 +110,8 @@ class ConversionEventSerializer(serializers.ModelSerializer):
         "deployment_slot and user_id: the event is tied to that user's latest impression "
         "in the slot, or kept unattributed.",
     )
-    user_id = serializers.CharField(max_length=256, required=False, allow_blank=True)
+    user_id = IdField(required=False, allow_blank=True)
+    item_id = IdField(required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("recommendation_request_id") is None:

@@ -183,14 +183,16 @@ def _require_status(ab_test: ABTest, allowed: Sequence[str], action: str) -> Non
 def ab_test_start(*, ab_test: ABTest) -> ABTest:
     ab_test = _locked(ab_test)
     _require_status(ab_test, [ABTest.Status.DRAFT], "start")
-    arms = {ab_test.control_slot_id, ab_test.variant_slot_id}
-    clash = (
-        ABTest.objects.filter(status=ABTest.Status.RUNNING, control_slot_id__in=arms)
-        .filter(variant_slot_id__in=arms)
-        .first()
-    )
+    # Locking the project makes two starts in one project take turns, so the second
+    # sees the first; the unique constraint on running tests backs this up.
+    Project.objects.select_for_update().filter(pk=ab_test.project_id).first()
+    running = ABTest.objects.filter(project_id=ab_test.project_id, status=ABTest.Status.RUNNING)
+    clash = running.exclude(pk=ab_test.pk).first()
     if clash is not None:
-        raise Conflict(f"Test '{clash.name}' is already running on these two slots.")
+        raise Conflict(
+            f"Test '{clash.name}' (id {clash.pk}) is already running in this project; a "
+            "project runs one A/B test at a time, so stop or cancel it first."
+        )
     for slot in (ab_test.control_slot, ab_test.variant_slot):
         if not slot.is_active:
             raise Conflict(f"Slot '{slot.name}' is inactive; activate it first.")

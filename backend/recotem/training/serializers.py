@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.fields import OwnedPrimaryKeyRelatedField
+from core.fields import IdField, OwnedPrimaryKeyRelatedField
 from core.serializers import QuerySerializer, TaskLinkSerializer, task_links
 from projects.models import Project, TrainingData
 from recotem_common.limits import DEFAULT_CUTOFF, MAX_CUTOFF, MAX_ITEM_IDS
@@ -124,7 +124,7 @@ class CutoffQuerySerializer(QuerySerializer):
 
 
 class RecommendationQuerySerializer(CutoffQuerySerializer):
-    user_id = serializers.CharField(
+    user_id = IdField(
         help_text="A user the model was trained on.",
         error_messages=dict.fromkeys(("required", "blank"), "Give the user_id query parameter."),
     )
@@ -137,9 +137,7 @@ class RecommendationQuerySerializer(CutoffQuerySerializer):
 
 
 class ProfileRequestSerializer(serializers.Serializer[dict[str, Any]]):
-    item_ids = serializers.ListField(
-        child=serializers.CharField(), allow_empty=False, max_length=MAX_ITEM_IDS
-    )
+    item_ids = serializers.ListField(child=IdField(), allow_empty=False, max_length=MAX_ITEM_IDS)
     cutoff = _cutoff()
 
 

@@ -20,7 +20,7 @@ PROJECT_ID = "A project's id."
 ModelId = Annotated[int, Path(ge=1, le=MAX_ID, description=MODEL_ID)]
 
 
-def impression_recorded(
+def record_impression(
     runtime: Runtime,
     model: LoadedModel,
     *,
@@ -28,8 +28,9 @@ def impression_recorded(
     items: list[tuple[str, float]],
     slot: SlotRecord | None = None,
 ) -> uuid.UUID:
-    """Record what ``user_id`` was shown; the returned ``request_id`` is what a
-    conversion names to be tied to it."""
+    """Record what was shown and return the ``request_id`` conversions refer to. Every
+    answer that carries a ``request_id`` got it here, so each one can be converted.
+    Answers for no particular user (a profile, similar items) record an empty user."""
     request_id = uuid.uuid4()
     runtime.impressions.record(
         request_id=request_id,
@@ -49,17 +50,17 @@ async def recommend_recorded(
     *,
     slot: SlotRecord | None = None,
 ) -> dict[str, Any]:
-    """One user's recommendations as the answer's fields, with the impression (and the
-    ``request_id`` conversions refer to) recorded."""
+    """One user's recommendations as the answer's fields, with the impression recorded."""
     items, fallback = await recommend.for_user(
         model, body, batcher=runtime.batcher, metrics=runtime.metrics
     )
-    request_id = impression_recorded(runtime, model, user_id=body.user_id, items=items, slot=slot)
     answer = {
         "model_id": model.model_id,
         "user_id": body.user_id,
         "items": scored_items(items),
-        "request_id": request_id,
+        "request_id": record_impression(
+            runtime, model, user_id=body.user_id, items=items, slot=slot
+        ),
         "fallback": fallback,
     }
     if slot is not None:

@@ -6,7 +6,6 @@ body themselves (see ``inference.parsing``).
 
 from __future__ import annotations
 
-import uuid
 from typing import TypeVar
 
 from fastapi import APIRouter, Request
@@ -16,7 +15,7 @@ from inference.deps import runtime_of
 from inference.model_cache import LoadedModel
 from inference.parsing import KeyedRoute, described, path_id, read_body
 from inference.responses import JsonResponse, scored_items
-from inference.routes.common import MODEL_ID, impression_recorded, recommend_recorded
+from inference.routes.common import MODEL_ID, recommend_recorded, record_impression
 from inference.runtime import Runtime
 from inference.schemas import (
     BatchPredictRequest,
@@ -76,12 +75,11 @@ async def predict_batch(request: Request, key: KeyState) -> JsonResponse:
                     "model_id": model.model_id,
                     "user_id": user_id,
                     "items": scored_items(items),
-                    "request_id": impression_recorded(runtime, model, user_id=user_id, items=items),
+                    "request_id": record_impression(runtime, model, user_id=user_id, items=items),
                     "fallback": fallback,
                 }
                 for user_id, items, fallback in results
             ],
-            "request_id": uuid.uuid4(),
         }
     )
 
@@ -99,7 +97,7 @@ async def predict_profile(request: Request, key: KeyState) -> JsonResponse:
         {
             "model_id": model.model_id,
             "items": scored_items(items),
-            "request_id": uuid.uuid4(),
+            "request_id": record_impression(runtime, model, user_id="", items=items),
             "fallback": fallback,
         }
     )

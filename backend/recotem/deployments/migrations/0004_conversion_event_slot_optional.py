@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deployments', '0002_ab_test_sequential_p_value'),
+        ('deployments', '0003_one_running_ab_test_per_project'),
     ]
 
     operations = [
