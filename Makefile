@@ -12,7 +12,7 @@ PROJECTS := common backend inference tests helm/tests
 SCRIPTS := ../scripts ../benchmarks
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-common test-backend test-inference test-deployment test-chart lint fmt release-artifacts
+.PHONY: help setup run test test-common test-backend test-inference test-deployment test-chart test-compose images engine-stop lint fmt release-artifacts
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -48,8 +48,21 @@ release-artifacts: ## Package the chart and the compose bundle into dist/ (VERSI
 	@test -n "$(VERSION)" -a -n "$(REGISTRY)" || { echo "usage: make release-artifacts VERSION=1.2.3 REGISTRY=ghcr.io/owner"; exit 2; }
 	cd helm/tests && $(UV) run --frozen python ../../scripts/release_artifacts.py --version "$(VERSION)" --registry "$(REGISTRY)" --out "$(CURDIR)/dist"
 
-test-deployment: ## Proxy templates, make run's proxy and web UI build (needs nginx, Node.js)
+test-deployment: ## Proxy templates, make run's proxy and web UI build, container files (needs nginx, Node.js)
 	cd tests && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
+
+# The container checks run a Docker engine of their own (scripts/container-engine.sh, as
+# root) whose data root, and so the built images, stays in RECOTEM_ENGINE_DIR between runs.
+export RECOTEM_ENGINE_DIR ?= /tmp/recotem-engine
+
+images: setup ## Build the backend, inference and proxy images into the checks' own engine
+	cd tests && $(UV) run --frozen python containers/stack.py images
+
+test-compose: setup ## Build the images, run compose.yaml and compose-inference.yaml, drive them through the proxy
+	cd tests && $(UV) run --frozen pytest -q -m containers containers $(PYTEST_ARGS)
+
+engine-stop: ## Stop the checks' engine if one is still running
+	scripts/container-engine.sh stop
 
 lint: setup ## ruff, ruff format --check and mypy on every project, scripts/ and benchmarks/
 	@for project in $(PROJECTS); do \
