@@ -115,9 +115,17 @@ def loopback_override(compose_file: str) -> dict[str, Any]:
     return {"services": override, "secrets": {"ca": {"file": ca}}}
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a value shared by several services in full each time, for a readable file."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write_override(compose_file: str, directory: Path) -> Path:
     path = directory / f"{Path(compose_file).stem}.loopback.yaml"
-    path.write_text(yaml.safe_dump(loopback_override(compose_file), sort_keys=False))
+    text = yaml.dump(loopback_override(compose_file), Dumper=_PlainDumper, sort_keys=False)
+    path.write_text(text)
     return path
 
 
@@ -175,20 +183,23 @@ class Stack:
         return {row["Service"]: row for row in rows}
 
     def wait_healthy(self, timeout: float) -> float:
-        """Seconds until every service is healthy (one-shot ones exited with 0)."""
+        """Seconds until every service is healthy (one-shot ones exited with 0); logs when
+        each one got there."""
         started = time.monotonic()
+        ready: dict[str, float] = {}
+        pending = ["every service"]
         while time.monotonic() - started < timeout:
-            states = self.states()
             pending = []
-            for name, row in states.items():
-                if row["State"] == "exited":
-                    if row["ExitCode"] != 0:
-                        raise RuntimeError(
-                            f"{name} exited with {row['ExitCode']}:\n{self.logs(name)}"
-                        )
-                elif row["Health"] != "healthy":
+            for name, row in self.states().items():
+                if row["State"] == "exited" and row["ExitCode"] != 0:
+                    raise RuntimeError(f"{name} exited with {row['ExitCode']}:\n{self.logs(name)}")
+                if row["State"] == "exited" or row["Health"] == "healthy":
+                    ready.setdefault(name, time.monotonic() - started)
+                else:
                     pending.append(f"{name} ({row['Health'] or row['State']})")
-            if states and not pending:
+            if ready and not pending:
+                order = sorted(ready.items(), key=lambda item: item[1])
+                log("ready after: " + ", ".join(f"{name} {at:.0f}s" for name, at in order))
                 return time.monotonic() - started
             time.sleep(1)
         raise RuntimeError(f"not healthy after {timeout:.0f}s: {', '.join(pending)}\n{self.logs()}")

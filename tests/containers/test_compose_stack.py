@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 import aiohttp
 import httpx
 import pytest
-from stack import (
+
+from containers.stack import (
     REPO,
     Stack,
     address,
