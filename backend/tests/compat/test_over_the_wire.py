@@ -23,7 +23,8 @@ from tests.websocket_client import websocket
 
 BACKEND = Path(__file__).resolve().parents[2]
 HOST = "127.0.7.2"
-STARTUP_SECONDS = 60
+# Daphne imports the whole stack first; on a busy 2-core machine that takes a while.
+STARTUP_SECONDS = 240
 # The server's rows come from the test process: they must be committed to be seen.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -68,7 +69,7 @@ def server(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
         while True:
             assert process.poll() is None, process.stderr.read().decode()[-3000:]  # type: ignore[union-attr]
             try:
-                if httpx.get(f"{base_url}/api/ping/", timeout=2).status_code == 200:
+                if httpx.get(f"{base_url}/api/ping/", timeout=10).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
