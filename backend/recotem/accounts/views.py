@@ -152,6 +152,20 @@ class UserDetailsView(rest_auth_views.UserDetailsView):
     permission_classes = (IsAuthenticated, DenyApiKey)
 
 
+def _own_password_changed(
+    request: Request, serializer_class: type[serializers.Serializer[Any]]
+) -> Response:
+    """Both forms of changing one's own password, with the same rules and answer."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    services.user_change_password(
+        user=request.user,
+        keep_raw_token=_request_refresh_token(request),
+        **serializer.validated_data,
+    )
+    return Response({"detail": PASSWORD_CHANGED_MESSAGE})
+
+
 class PasswordChangeView(APIView):
     """The signed-in person's own password (``users/change_password/`` is the same); every
     other session of the account ends with it."""
@@ -163,14 +177,7 @@ class PasswordChangeView(APIView):
 
     @extend_schema(request=PasswordChangeTwiceSerializer, responses=DetailSerializer)
     def post(self, request: Request) -> Response:
-        serializer = PasswordChangeTwiceSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.user_change_password(
-            user=request.user,
-            keep_raw_token=_request_refresh_token(request),
-            **serializer.validated_data,
-        )
-        return Response({"detail": PASSWORD_CHANGED_MESSAGE})
+        return _own_password_changed(request, PasswordChangeTwiceSerializer)
 
 
 class TokenVerifyView(jwt_views.TokenVerifyView):
@@ -292,14 +299,7 @@ class UserViewSet(
     )
     def change_password(self, request: Request) -> Response:
         """The signed-in person's own password, as the reference took it; staff or not."""
-        serializer = PasswordChangeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.user_change_password(
-            user=request.user,
-            keep_raw_token=_request_refresh_token(request),
-            **serializer.validated_data,
-        )
-        return Response({"detail": PASSWORD_CHANGED_MESSAGE})
+        return _own_password_changed(request, PasswordChangeSerializer)
 
     @extend_schema(request=PasswordResetSerializer, responses=DetailSerializer)
     @action(detail=True, methods=["post"])
