@@ -12,7 +12,7 @@ PROJECTS := common backend inference tests helm/tests
 SCRIPTS := ../scripts ../benchmarks
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-common test-backend test-inference test-deployment test-chart test-frontend test-e2e lint lint-frontend fmt release-artifacts screenshots
+.PHONY: help setup run test test-common test-backend test-inference test-deployment test-chart test-frontend test-e2e test-compose images engine-stop lint lint-frontend fmt release-artifacts screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -64,8 +64,21 @@ screenshots: setup frontend/node_modules/.package-lock.json ## PNGs of every pag
 lint-frontend: frontend/node_modules/.package-lock.json ## eslint and vue-tsc on the web UI
 	cd frontend && npm run lint && npm run typecheck
 
-test-deployment: ## Proxy templates, make run's proxy and web UI build (needs nginx, Node.js)
+test-deployment: ## Proxy templates, make run's proxy and web UI build, container files (needs nginx, Node.js)
 	cd tests && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
+
+# The container checks run a Docker engine of their own (scripts/container-engine.sh, as
+# root) whose data root, and so the built images, stays in RECOTEM_ENGINE_DIR between runs.
+export RECOTEM_ENGINE_DIR ?= /tmp/recotem-engine
+
+images: setup ## Build the backend, inference and proxy images into the checks' own engine
+	cd tests && $(UV) run --frozen python containers/stack.py images
+
+test-compose: setup ## Build the images, run compose.yaml and compose-inference.yaml, drive them through the proxy
+	cd tests && $(UV) run --frozen pytest -q -m containers containers $(PYTEST_ARGS)
+
+engine-stop: ## Stop the checks' engine if one is still running
+	scripts/container-engine.sh stop
 
 lint: setup lint-frontend ## ruff, ruff format --check and mypy on every project, scripts/ and benchmarks/; eslint and vue-tsc
 	@for project in $(PROJECTS); do \

@@ -106,6 +106,9 @@ class PreviewQuerySerializer(QuerySerializer):
 class PreviewSerializer(serializers.Serializer[Any]):
     columns = serializers.ListField(child=serializers.CharField())
     rows = serializers.ListField(child=serializers.ListField())
+    total_rows = serializers.IntegerField(
+        allow_null=True, help_text="Rows of the whole file; null until it is validated."
+    )
 
 
 class LatestTrainingDataSerializer(serializers.Serializer[Any]):

@@ -301,6 +301,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/logout/everywhere/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Sign out of every session of the account, this one included. */
+        post: operations["auth_logout_everywhere_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/password/change/": {
         parameters: {
             query?: never;
@@ -311,10 +328,8 @@ export type paths = {
         get?: never;
         put?: never;
         /**
-         * @description Calls Django Auth SetPasswordForm save method.
-         *
-         *     Accepts the following POST parameters: new_password1, new_password2
-         *     Returns the success/fail message.
+         * @description The signed-in person's own password (``users/change_password/`` is the same); every
+         *     other session of the account ends with it.
          */
         post: operations["auth_password_change_create"];
         delete?: never;
@@ -334,6 +349,23 @@ export type paths = {
         put?: never;
         /** @description Exchange the refresh token for a new pair; the old refresh token is blacklisted. */
         post: operations["auth_token_refresh_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/token/verify/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The reference's ``auth/token/verify/``: 200 while a token is valid, else 401. */
+        post: operations["auth_token_verify_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -393,10 +425,16 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Create one event (an object) or a batch (a list of up to 1,000 objects). */
+        /**
+         * @description Create one event (an object) or a batch (a list of up to 1,000 objects, or the
+         *     reference's ``batch/`` with ``{"events": [...]}``).
+         */
         get: operations["conversion_event_list"];
         put?: never;
-        /** @description Create one event (an object) or a batch (a list of up to 1,000 objects). */
+        /**
+         * @description Create one event (an object) or a batch (a list of up to 1,000 objects, or the
+         *     reference's ``batch/`` with ``{"events": [...]}``).
+         */
         post: operations["conversion_event_create"];
         delete?: never;
         options?: never;
@@ -411,10 +449,30 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Create one event (an object) or a batch (a list of up to 1,000 objects). */
+        /**
+         * @description Create one event (an object) or a batch (a list of up to 1,000 objects, or the
+         *     reference's ``batch/`` with ``{"events": [...]}``).
+         */
         get: operations["conversion_event_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversion_event/batch/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The reference's form of a batch: all events are recorded, or none. */
+        post: operations["conversion_event_batch_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -552,10 +610,16 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Uploads are created with multipart ``project`` and ``file``; they cannot be edited. */
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
         get: operations["item_meta_data_list"];
         put?: never;
-        /** @description Uploads are created with multipart ``project`` and ``file``; they cannot be edited. */
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
         post: operations["item_meta_data_create"];
         delete?: never;
         options?: never;
@@ -570,15 +634,25 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Uploads are created with multipart ``project`` and ``file``; they cannot be edited. */
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
         get: operations["item_meta_data_retrieve"];
         put?: never;
         post?: never;
-        /** @description Uploads are created with multipart ``project`` and ``file``; they cannot be edited. */
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
         delete: operations["item_meta_data_destroy"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
+        patch: operations["item_meta_data_partial_update"];
         trace?: never;
     };
     "/api/v1/item_meta_data/{id}/download_file/": {
@@ -588,7 +662,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Uploads are created with multipart ``project`` and ``file``; they cannot be edited. */
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
         get: operations["item_meta_data_download_file_retrieve"];
         put?: never;
         post?: never;
@@ -605,7 +682,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Uploads are created with multipart ``project`` and ``file``; they cannot be edited. */
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
         get: operations["item_meta_data_preview_retrieve"];
         put?: never;
         post?: never;
@@ -624,9 +704,16 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** @description Uploads are created with multipart ``project`` and ``file``; they cannot be edited. */
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
         post: operations["item_meta_data_unlink_file_create"];
-        delete?: never;
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
+        delete: operations["item_meta_data_unlink_file_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -809,7 +896,12 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Liveness and database check; never throttled, so health probes always answer. */
+        /**
+         * @description Liveness and dependency checks; never throttled, so health probes always answer.
+         *
+         *     503 when the database is unreachable (nothing works without it); otherwise 200,
+         *     with ``status`` "degraded" while the cache or the broker is down.
+         */
         get: operations["ping_retrieve"];
         put?: never;
         post?: never;
@@ -1115,10 +1207,16 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Models are trained by a worker after creation; they cannot be edited. */
+        /**
+         * @description Models are trained by a worker after creation; only their ``basename`` can be
+         *     changed afterwards.
+         */
         get: operations["trained_model_list"];
         put?: never;
-        /** @description Models are trained by a worker after creation; they cannot be edited. */
+        /**
+         * @description Models are trained by a worker after creation; only their ``basename`` can be
+         *     changed afterwards.
+         */
         post: operations["trained_model_create"];
         delete?: never;
         options?: never;
@@ -1133,15 +1231,25 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Models are trained by a worker after creation; they cannot be edited. */
+        /**
+         * @description Models are trained by a worker after creation; only their ``basename`` can be
+         *     changed afterwards.
+         */
         get: operations["trained_model_retrieve"];
         put?: never;
         post?: never;
-        /** @description Models are trained by a worker after creation; they cannot be edited. */
+        /**
+         * @description Models are trained by a worker after creation; only their ``basename`` can be
+         *     changed afterwards.
+         */
         delete: operations["trained_model_destroy"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * @description Models are trained by a worker after creation; only their ``basename`` can be
+         *     changed afterwards.
+         */
+        patch: operations["trained_model_partial_update"];
         trace?: never;
     };
     "/api/v1/trained_model/{id}/download_file/": {
@@ -1151,7 +1259,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Models are trained by a worker after creation; they cannot be edited. */
+        /**
+         * @description Models are trained by a worker after creation; only their ``basename`` can be
+         *     changed afterwards.
+         */
         get: operations["trained_model_download_file_retrieve"];
         put?: never;
         post?: never;
@@ -1170,7 +1281,10 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** @description Models are trained by a worker after creation; they cannot be edited. */
+        /**
+         * @description Models are trained by a worker after creation; only their ``basename`` can be
+         *     changed afterwards.
+         */
         post: operations["trained_model_recommend_using_profile_interaction_create"];
         delete?: never;
         options?: never;
@@ -1185,7 +1299,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Models are trained by a worker after creation; they cannot be edited. */
+        /** @description A known user's recommendations: with ``shape=list``, only the list. */
         get: operations["trained_model_recommendation_retrieve"];
         put?: never;
         post?: never;
@@ -1202,7 +1316,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Models are trained by a worker after creation; they cannot be edited. */
+        /**
+         * @description Models are trained by a worker after creation; only their ``basename`` can be
+         *     changed afterwards.
+         */
         get: operations["trained_model_sample_recommendation_metadata_retrieve"];
         put?: never;
         post?: never;
@@ -1219,7 +1336,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Models are trained by a worker after creation; they cannot be edited. */
+        /**
+         * @description Models are trained by a worker after creation; only their ``basename`` can be
+         *     changed afterwards.
+         */
         get: operations["trained_model_sample_recommendation_raw_retrieve"];
         put?: never;
         post?: never;
@@ -1236,10 +1356,16 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Uploads are created with multipart ``project`` and ``file``; they cannot be edited. */
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
         get: operations["training_data_list"];
         put?: never;
-        /** @description Uploads are created with multipart ``project`` and ``file``; they cannot be edited. */
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
         post: operations["training_data_create"];
         delete?: never;
         options?: never;
@@ -1254,15 +1380,25 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Uploads are created with multipart ``project`` and ``file``; they cannot be edited. */
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
         get: operations["training_data_retrieve"];
         put?: never;
         post?: never;
-        /** @description Uploads are created with multipart ``project`` and ``file``; they cannot be edited. */
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
         delete: operations["training_data_destroy"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
+        patch: operations["training_data_partial_update"];
         trace?: never;
     };
     "/api/v1/training_data/{id}/download_file/": {
@@ -1272,7 +1408,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Uploads are created with multipart ``project`` and ``file``; they cannot be edited. */
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
         get: operations["training_data_download_file_retrieve"];
         put?: never;
         post?: never;
@@ -1289,7 +1428,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** @description Uploads are created with multipart ``project`` and ``file``; they cannot be edited. */
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
         get: operations["training_data_preview_retrieve"];
         put?: never;
         post?: never;
@@ -1308,9 +1450,16 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** @description Uploads are created with multipart ``project`` and ``file``; they cannot be edited. */
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
         post: operations["training_data_unlink_file_create"];
-        delete?: never;
+        /**
+         * @description Uploads are created with multipart ``project`` and ``file``; only their
+         *     ``basename`` can be changed afterwards.
+         */
+        delete: operations["training_data_unlink_file_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1420,6 +1569,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/change_password/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The signed-in person's own password, as the reference took it; staff or not. */
+        post: operations["users_change_password_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -1442,6 +1608,7 @@ export type components = {
             project: number;
             /** Format: date-time */
             readonly started_at: string | null;
+            /** @default DRAFT */
             readonly status: components["schemas"]["ABTestStatusEnum"];
             target_metric_name?: string;
             /** Format: date-time */
@@ -1539,26 +1706,41 @@ export type components = {
             scopes: string[];
         };
         ConversionEvent: {
-            deployment_slot?: number;
+            deployment_slot?: number | null;
             event_type: components["schemas"]["EventTypeEnum"];
             readonly id: number;
             item_id?: string;
             metadata_json?: unknown;
             readonly project: number;
-            /** Format: uuid */
-            recommendation_request_id: string;
+            /**
+             * Format: uuid
+             * @description The request_id the inference API answered with. Without it, give deployment_slot and user_id: the event is tied to that user's latest impression in the slot, or kept unattributed.
+             */
+            recommendation_request_id?: string | null;
             /** Format: date-time */
             readonly timestamp: string;
             user_id?: string;
         };
+        /** @description The reference's ``conversion_event/batch/`` body. */
+        ConversionEventBatchRequest: {
+            events: {
+                [key: string]: unknown;
+            }[];
+        };
         ConversionEventRequest: {
-            deployment_slot?: number;
+            deployment_slot?: number | null;
             event_type: components["schemas"]["EventTypeEnum"];
             item_id?: string;
             metadata_json?: unknown;
-            /** Format: uuid */
-            recommendation_request_id: string;
+            /**
+             * Format: uuid
+             * @description The request_id the inference API answered with. Without it, give deployment_slot and user_id: the event is tied to that user's latest impression in the slot, or kept unattributed.
+             */
+            recommendation_request_id?: string | null;
             user_id?: string;
+        };
+        Created: {
+            created: number;
         };
         Csrf: {
             csrf_token: string;
@@ -1704,6 +1886,8 @@ export type components = {
             parameters_json?: unknown;
             project: number;
             recommender_class_name: string;
+            /** @description The tuning job that found this configuration. */
+            readonly tuning_job: number | null;
             /** Format: date-time */
             readonly updated_at: string;
         };
@@ -1957,6 +2141,8 @@ export type components = {
             results: components["schemas"]["UserDetails"][];
         };
         ParameterTuningJob: {
+            /** @description The tuned training data's file. */
+            readonly basename: string;
             readonly best_algorithm: string;
             readonly best_config: number | null;
             /** Format: double */
@@ -1985,6 +2171,7 @@ export type components = {
             readonly started_at: string | null;
             readonly status: components["schemas"]["Status7a1Enum"];
             readonly task_ids: unknown;
+            readonly task_links: components["schemas"]["TaskLink"][];
             /** Format: int64 */
             timeout_overall?: number | null;
             /** Format: int64 */
@@ -2014,12 +2201,13 @@ export type components = {
             /** @description Algorithm names to search (e.g. ["IALS", "RP3beta"]); empty or null for the default set. */
             tried_algorithms_json?: unknown;
         };
-        PasswordChange: {
-            new_password1: string;
-            new_password2: string;
+        /** @description ``users/change_password/``, as the reference took it. */
+        PasswordChangeRequest: {
+            new_password: string;
             old_password: string;
         };
-        PasswordChangeRequest: {
+        /** @description ``auth/password/change/``: the new password typed twice, as dj-rest-auth takes it. */
+        PasswordChangeTwiceRequest: {
             new_password1: string;
             new_password2: string;
             old_password: string;
@@ -2040,6 +2228,10 @@ export type components = {
             project?: number;
             target_metric_name?: string;
             variant_slot?: number;
+        };
+        /** @description ``PATCH`` of an upload or a trained model: the new ``basename``, and nothing else. */
+        PatchedBasenameChangeRequest: {
+            basename?: string;
         };
         PatchedDeploymentSlotRequest: {
             is_active?: boolean;
@@ -2102,7 +2294,10 @@ export type components = {
             /** Format: double */
             test_user_ratio?: number;
         };
-        /** @description A user as everyone sees it; people edit their own names and email only. */
+        /**
+         * @description A user as everyone sees it; people edit their own names and email only. ``pk``
+         *     and ``is_superuser`` are there for clients written for the reference.
+         */
         PatchedUserDetailsRequest: {
             /** Email address */
             email?: string;
@@ -2112,11 +2307,24 @@ export type components = {
             username?: string;
         };
         Ping: {
+            broker: string;
+            cache: string;
+            database: string;
+            status: components["schemas"]["PingStatusEnum"];
             success: boolean;
         };
+        /**
+         * @description * `ok` - ok
+         *     * `degraded` - degraded
+         *     * `unavailable` - unavailable
+         * @enum {string}
+         */
+        PingStatusEnum: "ok" | "degraded" | "unavailable";
         Preview: {
             columns: string[];
             rows: unknown[][];
+            /** @description Rows of the whole file; null until it is validated. */
+            total_rows: number | null;
         };
         ProfileRecommendation: {
             recommendations: components["schemas"]["Recommendation"][];
@@ -2178,12 +2386,15 @@ export type components = {
         };
         PromoteWinnerRequest: {
             slot?: number | null;
+            /** @description The reference's name for slot. */
+            slot_id?: number | null;
         };
         Recommendation: {
             item_id: string;
             /** Format: double */
             score: number;
         };
+        RecommendationAnswer: components["schemas"]["UserRecommendation"] | components["schemas"]["Recommendation"][];
         RetrainingRun: {
             readonly attempt: number;
             /** Format: date-time */
@@ -2335,6 +2546,19 @@ export type components = {
          * @enum {string}
          */
         TargetMetricEnum: "ndcg" | "map" | "recall" | "hit";
+        Task: {
+            /** Format: date-time */
+            date_created: string;
+            /** Format: date-time */
+            date_done: string | null;
+            /** @description Celery's name of the state: PENDING, STARTED, SUCCESS, FAILURE or REVOKED. */
+            status: string;
+            task_id: string;
+        };
+        /** @description One entry of the reference's ``task_links``. */
+        TaskLink: {
+            task: components["schemas"]["Task"];
+        };
         TaskLog: {
             readonly contents: string;
             readonly id: number;
@@ -2354,7 +2578,12 @@ export type components = {
         TokenRefreshRequest: {
             refresh: string;
         };
+        TokenVerifyRequest: {
+            token: string;
+        };
         TrainedModel: {
+            /** @description What the file is downloaded as; change it with PATCH. */
+            readonly basename: string;
             configuration: number;
             data_loc: number;
             readonly error_message: string;
@@ -2372,6 +2601,7 @@ export type components = {
             readonly started_at: string | null;
             readonly status: components["schemas"]["Status7a1Enum"];
             readonly task_id: string;
+            readonly task_links: components["schemas"]["TaskLink"][];
             /** Format: double */
             readonly training_time: number | null;
             /** Format: date-time */
@@ -2464,7 +2694,10 @@ export type components = {
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             username: string;
         };
-        /** @description A user as everyone sees it; people edit their own names and email only. */
+        /**
+         * @description A user as everyone sees it; people edit their own names and email only. ``pk``
+         *     and ``is_superuser`` are there for clients written for the reference.
+         */
         UserDetails: {
             /** Format: date-time */
             readonly date_joined: string;
@@ -2482,13 +2715,23 @@ export type components = {
              * @description Designates whether the user can log into this admin site.
              */
             readonly is_staff: boolean;
+            /**
+             * Superuser status
+             * @description Designates that this user has all permissions without explicitly assigning them.
+             */
+            readonly is_superuser: boolean;
             /** Format: date-time */
             readonly last_login: string | null;
             last_name?: string;
+            /** ID */
+            readonly pk: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             username: string;
         };
-        /** @description A user as everyone sees it; people edit their own names and email only. */
+        /**
+         * @description A user as everyone sees it; people edit their own names and email only. ``pk``
+         *     and ``is_superuser`` are there for clients written for the reference.
+         */
         UserDetailsRequest: {
             /** Email address */
             email?: string;
@@ -3013,6 +3256,25 @@ export interface operations {
             };
         };
     };
+    auth_logout_everywhere_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
     auth_password_change_create: {
         parameters: {
             query?: never;
@@ -3022,9 +3284,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PasswordChangeRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PasswordChangeRequest"];
-                "multipart/form-data": components["schemas"]["PasswordChangeRequest"];
+                "application/json": components["schemas"]["PasswordChangeTwiceRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PasswordChangeTwiceRequest"];
+                "multipart/form-data": components["schemas"]["PasswordChangeTwiceRequest"];
             };
         };
         responses: {
@@ -3033,7 +3295,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PasswordChange"];
+                    "application/json": components["schemas"]["Detail"];
                 };
             };
         };
@@ -3060,6 +3322,30 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TokenRefreshed"];
                 };
+            };
+        };
+    };
+    auth_token_verify_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenVerifyRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TokenVerifyRequest"];
+                "multipart/form-data": components["schemas"]["TokenVerifyRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -3210,6 +3496,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConversionEvent"];
+                };
+            };
+        };
+    };
+    conversion_event_batch_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversionEventBatchRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ConversionEventBatchRequest"];
+                "multipart/form-data": components["schemas"]["ConversionEventBatchRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Created"];
                 };
             };
         };
@@ -3629,6 +3940,34 @@ export interface operations {
             };
         };
     };
+    item_meta_data_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this item meta data. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedBasenameChangeRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedBasenameChangeRequest"];
+                "multipart/form-data": components["schemas"]["PatchedBasenameChangeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemMetaData"];
+                };
+            };
+        };
+    };
     item_meta_data_download_file_retrieve: {
         parameters: {
             query?: never;
@@ -3695,6 +4034,27 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ItemMetaData"];
                 };
+            };
+        };
+    };
+    item_meta_data_unlink_file_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this item meta data. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -4637,6 +4997,7 @@ export interface operations {
         parameters: {
             query?: {
                 level?: string;
+                model_id?: number;
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
@@ -4647,6 +5008,7 @@ export interface operations {
                 task_id?: string;
                 trained_model?: number;
                 tuning_job?: number;
+                tuning_job_id?: number;
             };
             header?: never;
             path?: never;
@@ -4791,6 +5153,34 @@ export interface operations {
             };
         };
     };
+    trained_model_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this trained model. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedBasenameChangeRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedBasenameChangeRequest"];
+                "multipart/form-data": components["schemas"]["PatchedBasenameChangeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainedModel"];
+                };
+            };
+        };
+    };
     trained_model_download_file_retrieve: {
         parameters: {
             query?: never;
@@ -4846,6 +5236,13 @@ export interface operations {
             query: {
                 /** @description How many items (1-1000, default 10). */
                 cutoff?: number;
+                /**
+                 * @description full (the default): the user, their history and the recommendations; list: only the recommended [{item_id, score}], as the reference answered.
+                 *
+                 *     * `full` - full
+                 *     * `list` - list
+                 */
+                shape?: "full" | "list";
                 /** @description A user the model was trained on. */
                 user_id: string;
             };
@@ -4863,7 +5260,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserRecommendation"];
+                    "application/json": components["schemas"]["RecommendationAnswer"];
                 };
             };
         };
@@ -5022,6 +5419,34 @@ export interface operations {
             };
         };
     };
+    training_data_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this training data. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedBasenameChangeRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedBasenameChangeRequest"];
+                "multipart/form-data": components["schemas"]["PatchedBasenameChangeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingData"];
+                };
+            };
+        };
+    };
     training_data_download_file_retrieve: {
         parameters: {
             query?: never;
@@ -5088,6 +5513,27 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TrainingData"];
                 };
+            };
+        };
+    };
+    training_data_unlink_file_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this training data. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -5302,6 +5748,31 @@ export interface operations {
                 "application/json": components["schemas"]["PasswordResetRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["PasswordResetRequest"];
                 "multipart/form-data": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Detail"];
+                };
+            };
+        };
+    };
+    users_change_password_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PasswordChangeRequest"];
+                "multipart/form-data": components["schemas"]["PasswordChangeRequest"];
             };
         };
         responses: {
