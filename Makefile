@@ -12,7 +12,7 @@ PROJECTS := common backend inference tests helm/tests
 SCRIPTS := ../scripts ../benchmarks
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-common test-backend test-inference test-deployment test-chart test-compose images engine-stop lint fmt release-artifacts
+.PHONY: help setup run test test-common test-backend test-inference test-deployment test-chart test-frontend test-e2e test-compose images engine-stop lint lint-frontend fmt release-artifacts screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -30,7 +30,7 @@ setup: $(if $(findstring $(TOOLS),$(UV)),$(TOOLS)/bin/uv) ## Install every Pytho
 run: setup ## Start every role with embedded defaults, behind nginx on 127.0.0.1:8000
 	backend/.venv/bin/python scripts/devstack.py run
 
-test: setup test-common test-backend test-inference test-deployment test-chart ## Run every test suite
+test: setup test-common test-backend test-inference test-deployment test-chart test-frontend test-e2e ## Run every test suite
 
 test-common:
 	cd common && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
@@ -48,6 +48,22 @@ release-artifacts: ## Package the chart and the compose bundle into dist/ (VERSI
 	@test -n "$(VERSION)" -a -n "$(REGISTRY)" || { echo "usage: make release-artifacts VERSION=1.2.3 REGISTRY=ghcr.io/owner"; exit 2; }
 	cd helm/tests && $(UV) run --frozen python ../../scripts/release_artifacts.py --version "$(VERSION)" --registry "$(REGISTRY)" --out "$(CURDIR)/dist"
 
+# npm ci writes this file; it is older than the lockfile when the packages changed.
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+
+test-frontend: frontend/node_modules/.package-lock.json ## The web UI's unit tests (Vitest)
+	cd frontend && npm test
+
+test-e2e: setup frontend/node_modules/.package-lock.json ## The web UI in Chromium against make run's stack through nginx (Playwright)
+	cd frontend && npm run test:e2e
+
+screenshots: setup frontend/node_modules/.package-lock.json ## PNGs of every page, light and dark, into docs/screenshots/
+	cd frontend && npm run screenshots
+
+lint-frontend: frontend/node_modules/.package-lock.json ## eslint and vue-tsc on the web UI
+	cd frontend && npm run lint && npm run typecheck
+
 test-deployment: ## Proxy templates, make run's proxy and web UI build, container files (needs nginx, Node.js)
 	cd tests && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
 
@@ -64,7 +80,7 @@ test-compose: setup ## Build the images, run compose.yaml and compose-inference.
 engine-stop: ## Stop the checks' engine if one is still running
 	scripts/container-engine.sh stop
 
-lint: setup ## ruff, ruff format --check and mypy on every project, scripts/ and benchmarks/
+lint: setup lint-frontend ## ruff, ruff format --check and mypy on every project, scripts/ and benchmarks/; eslint and vue-tsc
 	@for project in $(PROJECTS); do \
 		echo "== lint $$project"; \
 		(cd $$project && $(UV) run --frozen ruff check . && $(UV) run --frozen ruff format --check . && DEBUG=true $(UV) run --frozen mypy) || exit 1; \

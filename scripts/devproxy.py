@@ -251,12 +251,8 @@ def prepare_spa(frontend: Path, placeholder_dir: Path) -> Path:
             return dist
         return _placeholder(placeholder_dir, message)
 
-    lock_digest = hashlib.sha256((frontend / "package-lock.json").read_bytes()).hexdigest()
-    lock_stamp = _stamp(frontend, "lock")
-    if not _fresh(lock_stamp, lock_digest):
-        if not _npm(frontend, "ci", "--no-audit", "--no-fund"):
-            return _placeholder(placeholder_dir, _npm_failed("npm ci"))
-        _write_stamp(lock_stamp, lock_digest)
+    if not install_spa_dependencies(frontend):
+        return _placeholder(placeholder_dir, _npm_failed("npm ci"))
 
     build_digest = sources_digest(frontend)
     build_stamp = _stamp(frontend, "build")
@@ -265,6 +261,18 @@ def prepare_spa(frontend: Path, placeholder_dir: Path) -> Path:
             return _placeholder(placeholder_dir, _npm_failed("npm run build"))
         _write_stamp(build_stamp, build_digest)
     return dist
+
+
+def install_spa_dependencies(frontend: Path) -> bool:
+    """``npm ci`` unless node_modules was installed from this very lockfile; false if it failed."""
+    lock_digest = hashlib.sha256((frontend / "package-lock.json").read_bytes()).hexdigest()
+    lock_stamp = _stamp(frontend, "lock")
+    if _fresh(lock_stamp, lock_digest):
+        return True
+    if not _npm(frontend, "ci", "--no-audit", "--no-fund"):
+        return False
+    _write_stamp(lock_stamp, lock_digest)
+    return True
 
 
 def _npm(frontend: Path, *arguments: str) -> bool:

@@ -47,7 +47,9 @@ def assert_security_headers(response: httpx.Response) -> None:
 
 def error_code(response: httpx.Response) -> str:
     assert response.headers["content-type"] == "application/json"
-    return str(response.json()["error"]["code"])
+    body = response.json()
+    assert body["detail"] == body["error"]["message"]
+    return str(body["error"]["code"])
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@ shape, when a key may be used, and what its scopes allow.
 
 A key is ``rctm_`` followed by 48 URL-safe random characters. The first
 ``LOOKUP_PREFIX_LENGTH`` characters of the random part are stored in clear as an index,
-and the whole key is stored as a Django ``pbkdf2_sha256`` hash.
+and the whole key is stored as a Django ``pbkdf2_sha256`` hash. Keys issued by the
+reference implementation have a 64-character random part (``token_urlsafe(48)``) and are
+stored the same way, so a migrated database keeps verifying them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from datetime import datetime
 
 KEY_PREFIX = "rctm_"
 RANDOM_PART_LENGTH = 48
+REFERENCE_RANDOM_PART_LENGTH = 64
+ACCEPTED_RANDOM_PART_LENGTHS = frozenset({RANDOM_PART_LENGTH, REFERENCE_RANDOM_PART_LENGTH})
 LOOKUP_PREFIX_LENGTH = 8
 
 SCOPE_READ = "read"
@@ -36,7 +40,7 @@ def lookup_prefix(raw_key: str) -> str | None:
     if not raw_key.startswith(KEY_PREFIX):
         return None
     random_part = raw_key[len(KEY_PREFIX) :]
-    if len(random_part) != RANDOM_PART_LENGTH:
+    if len(random_part) not in ACCEPTED_RANDOM_PART_LENGTHS:
         return None
     return random_part[:LOOKUP_PREFIX_LENGTH]
 

@@ -1,8 +1,9 @@
 """The error envelope both services answer with.
 
-Every error response body is ``{"error": {"code", "message", "fields"?}}``: ``code`` is
-stable and machine-readable, ``message`` is meant for a person, and ``fields`` (only for
-validation errors) maps each offending input field to its messages.
+Every error response body is ``{"error": {"code", "message", "fields"?}, "detail"}``:
+``code`` is stable and machine-readable, ``message`` is meant for a person, and ``fields``
+(only for validation errors) maps each offending input field to its messages. ``detail``
+repeats the message at the top level, where clients written for the reference read it.
 """
 
 from __future__ import annotations
@@ -27,4 +28,4 @@ def error_body(code: str, message: str, *, fields: dict[str, Any] | None = None)
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
-    return {"error": error}
+    return {"error": error, "detail": message}

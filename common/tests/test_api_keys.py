@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from recotem_common.api_keys import ALL_SCOPES, api_key_refusal, granted_scopes, scope_refusal
+from recotem_common.api_keys import (
+    ALL_SCOPES,
+    KEY_PREFIX,
+    api_key_refusal,
+    generate_api_key,
+    granted_scopes,
+    lookup_prefix,
+    scope_refusal,
+)
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 USABLE: dict[str, Any] = {
@@ -76,3 +84,19 @@ def test_a_place_may_accept_any_of_several_scopes() -> None:
 
 def test_every_stored_scope_is_known() -> None:
     assert granted_scopes(ALL_SCOPES) == frozenset(ALL_SCOPES)
+
+
+@pytest.mark.parametrize("length", [48, 64])
+def test_keys_of_this_service_and_of_the_reference_have_a_lookup_prefix(length: int) -> None:
+    random_part = "abcdefgh" + "x" * (length - 8)
+
+    assert lookup_prefix(KEY_PREFIX + random_part) == "abcdefgh"
+
+
+@pytest.mark.parametrize("raw_key", ["rctm_" + "x" * 47, "rctm_" + "x" * 63, "key_" + "x" * 48])
+def test_other_shapes_have_none(raw_key: str) -> None:
+    assert lookup_prefix(raw_key) is None
+
+
+def test_issued_keys_have_the_short_shape() -> None:
+    assert len(generate_api_key()) == len(KEY_PREFIX) + 48

@@ -8,6 +8,11 @@ Verification has two halves with different lifetimes:
   changes, so it is cached per key id, dropped when the backend publishes
   ``api_key_revoked``, and re-read from the database every ``recheck_seconds`` for
   every cached key, which bounds how long a lost event can go unnoticed.
+
+Only keys that may be used are hashed against: a revoked or expired key is refused from
+its row alone. Failed verifications are counted per client address and per key prefix
+(``API_KEY_FAILURE_RATE``, shared by the workers like the request rate limit); past the
+limit, attempts answer 429 before any hashing.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inference import selectors
 from inference.errors import AuthenticationFailed, NotAuthenticated, PermissionDenied
+from inference.ratelimit import RateLimiter
 from inference.selectors import KeyState
 from inference.singleflight import SingleFlight
 from recotem_common.api_keys import key_digest, lookup_prefix, scope_refusal
@@ -61,9 +67,11 @@ class ApiKeyVerifier:
         sessionmaker: async_sessionmaker[AsyncSession],
         cache_seconds: float,
         recheck_seconds: float,
+        failures: RateLimiter,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._failures = failures
         self._cache_seconds = cache_seconds
         self.recheck_seconds = recheck_seconds
         self._clock = clock
@@ -73,8 +81,9 @@ class ApiKeyVerifier:
         self._identifying: SingleFlight[str, KeyState] = SingleFlight()
         self._loading_states: SingleFlight[int, KeyState] = SingleFlight()
 
-    async def authenticate(self, raw_key: str | None) -> KeyState:
-        """The usable key behind ``raw_key``, or raise a 401."""
+    async def authenticate(self, raw_key: str | None, *, client: str = "") -> KeyState:
+        """The usable key behind ``raw_key``, or raise a 401 (a 429 once ``client`` or
+        the key's prefix has failed too often)."""
         if not raw_key:
             raise NotAuthenticated("Send your API key in the X-API-Key header.")
         digest = key_digest(raw_key)
@@ -86,7 +95,20 @@ class ApiKeyVerifier:
             refused = self._refused.get(digest)
             if refused is not None and now - refused[1] < REFUSED_SECONDS:
                 raise AuthenticationFailed(refused[0])
-            state = await self._identifying.run(digest, lambda: self._identify(raw_key, digest))
+            failures = [f"failed_key:client:{client}"]
+            prefix = lookup_prefix(raw_key)
+            if prefix is not None:
+                failures.append(f"failed_key:prefix:{prefix}")
+            self._failures.refuse_if_spent(
+                *failures, what="for failed API-key attempts from this client or key prefix"
+            )
+            try:
+                state = await self._identifying.run(
+                    digest, lambda: self._identify(raw_key, digest, prefix)
+                )
+            except AuthenticationFailed:
+                self._failures.count(*failures)
+                raise
         if state.refusal is not None:
             raise AuthenticationFailed(state.refusal)
         return state
@@ -119,21 +141,24 @@ class ApiKeyVerifier:
     def cached_key_ids(self) -> Iterable[int]:
         return self._states.keys()
 
-    async def _identify(self, raw_key: str, digest: str) -> KeyState:
-        prefix = lookup_prefix(raw_key)
+    async def _identify(self, raw_key: str, digest: str, prefix: str | None) -> KeyState:
         candidates = []
         if prefix is not None:
             async with self._sessionmaker() as session:
                 candidates = await selectors.api_key_candidates(session, prefix=prefix)
-        for candidate in candidates:
+        usable = [candidate for candidate in candidates if candidate.state.refusal is None]
+        for candidate in usable:
             # PBKDF2 takes a large fraction of a second; keep the event loop serving.
             if await asyncio.to_thread(_password_matches, raw_key, candidate.hashed_key):
                 state = candidate.state
                 _bounded_put(self._key_ids, digest, (state.api_key_id, self._clock()))
                 self._states[state.api_key_id] = state
                 return state
-        _bounded_put(self._refused, digest, (INVALID_KEY, self._clock()))
-        raise AuthenticationFailed(INVALID_KEY)
+        # Only unusable keys have this prefix: say why, without paying PBKDF2 to learn
+        # whether the secret matched.
+        refusal = candidates[0].state.refusal if candidates and not usable else None
+        _bounded_put(self._refused, digest, (refusal or INVALID_KEY, self._clock()))
+        raise AuthenticationFailed(refusal or INVALID_KEY)
 
     async def _load_state(self, api_key_id: int) -> KeyState:
         return await self._loading_states.run(api_key_id, lambda: self._read_state(api_key_id))

@@ -14,7 +14,7 @@ from limits import parse_many
 from pydantic import ByteSize, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from recotem_common.limits import MAX_CUTOFF
+from recotem_common.limits import FAILED_KEY_VERIFICATIONS, MAX_CUTOFF
 from recotem_common.paths import DEFAULT_DATA_DIR, media_root, sqlite_path
 from recotem_common.redis_urls import MODEL_EVENTS_DB, redis_url_for_db
 from recotem_common.secrets import check_secret_key
@@ -101,11 +101,19 @@ class Settings(BaseSettings):
     )
 
     rate_limit: str = Field(default="100/minute", validation_alias="INFERENCE_RATE_LIMIT")
+    # Failed API-key verifications per client address and per key prefix.
+    api_key_failure_rate: str = Field(
+        default=FAILED_KEY_VERIFICATIONS, validation_alias="API_KEY_FAILURE_RATE"
+    )
     # How often a worker merges its rate-limit counts with the other workers' in Redis.
     rate_limit_sync_seconds: float = Field(
         default=0.1, gt=0, le=5.0, validation_alias="INFERENCE_RATE_LIMIT_SYNC_SECONDS"
     )
     max_batch_size: int = Field(default=1000, ge=1, validation_alias="INFERENCE_MAX_BATCH_SIZE")
+    # Request bodies above this are refused before they are read in full (413).
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, validation_alias="INFERENCE_MAX_BODY_BYTES"
+    )
     max_cutoff: int = Field(default=MAX_CUTOFF, ge=1, validation_alias="INFERENCE_MAX_CUTOFF")
 
     api_key_cache_seconds: float = Field(

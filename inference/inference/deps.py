@@ -62,7 +62,10 @@ class ApiKeyAuth(SecurityBase):
     async def __call__(self, request: Request) -> KeyState:
         runtime = runtime_of(request)
         raw_key = request.headers.get(API_KEY_HEADER)
-        key = await runtime.verifier.authenticate(raw_key.strip() if raw_key else None)
+        key = await runtime.verifier.authenticate(
+            raw_key.strip() if raw_key else None,
+            client=request.client.host if request.client else "",
+        )
         runtime.limiter.check(api_key_id=key.api_key_id)
         require_scope(key, *self.scopes)
         return key

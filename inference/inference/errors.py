@@ -18,6 +18,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from recotem_common import errors as codes
+from recotem_common.limits import CONTROL_CHARACTER
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,11 @@ class NotFound(InferenceError):
     code = codes.NOT_FOUND
 
 
+class PayloadTooLarge(InferenceError):
+    status_code = 413
+    code = codes.PAYLOAD_TOO_LARGE
+
+
 class Throttled(InferenceError):
     status_code = 429
     code = codes.THROTTLED
@@ -106,7 +112,9 @@ def _validation_response(exc: RequestValidationError) -> tuple[int, dict[str, An
     for error in errors:
         fields.setdefault(_field_name(error.get("loc", ())), []).append(str(error["msg"]))
     summary = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in fields.items())
-    return 400, codes.error_body(
+    # Well-formed, but naming ids that can never exist: the same 422 as the backend's.
+    unprocessable = all(error.get("type") == CONTROL_CHARACTER for error in errors)
+    return 422 if unprocessable else 400, codes.error_body(
         codes.VALIDATION_ERROR, f"Invalid request: {summary}", fields=fields
     )
 

@@ -3,7 +3,9 @@
 Conversions refer to an impression by its ``request_id``. Rows are buffered in memory
 and written with one multi-row INSERT every ``flush_seconds`` and on shutdown.
 While the database is unreachable rows stay buffered, up to ``buffer_limit``; beyond
-that the oldest are dropped and counted.
+that the oldest are dropped and counted. A row the database refuses for itself (its
+project deleted meanwhile, a value it cannot store) is left out and counted, and the
+rest of its batch is stored: one bad row never holds back the others.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inference.metrics import Metrics
@@ -23,6 +25,8 @@ from inference.tables import Base, Impression
 
 logger = logging.getLogger(__name__)
 _TABLE = Base.metadata.tables[Impression.__tablename__]
+# The database itself is out of reach: every row is kept for the next flush.
+_UNREACHABLE = (OperationalError, InterfaceError)
 
 
 class ImpressionRecorder:
@@ -78,16 +82,19 @@ class ImpressionRecorder:
                 return
             try:
                 await self._insert(rows)
-            except IntegrityError:
-                # A slot or project deleted meanwhile: keep the rows that still fit.
-                await self._insert_each(rows)
+            except _UNREACHABLE:
+                self._put_back(rows)
                 return
             except Exception:
-                # Put them back in front of what arrived meanwhile and try again later.
-                self._buffer[:0] = rows
-                logger.warning("Could not store %d impressions", len(rows), exc_info=True)
+                # Some row the database refuses: store the others one by one.
+                await self._insert_each(rows)
                 return
             self._metrics.impressions_written.inc(len(rows))
+
+    def _put_back(self, rows: list[dict[str, Any]]) -> None:
+        # In front of what arrived meanwhile, to be tried again on the next flush.
+        self._buffer[:0] = rows
+        logger.warning("Could not store %d impressions", len(rows), exc_info=True)
 
     async def _insert(self, rows: list[dict[str, Any]]) -> None:
         async with self._sessionmaker() as session, session.begin():
@@ -96,11 +103,19 @@ class ImpressionRecorder:
 
     async def _insert_each(self, rows: list[dict[str, Any]]) -> None:
         written = 0
-        for row in rows:
+        for index, row in enumerate(rows):
             try:
                 await self._insert([row])
-            except IntegrityError:
-                self._metrics.impressions_dropped.inc()
+            except _UNREACHABLE:
+                self._put_back(rows[index:])
+                break
+            except Exception as exc:
+                self._metrics.impressions_rejected.inc()
+                logger.warning(
+                    "Impression %s refused by the database and left out: %s",
+                    row["request_id"],
+                    getattr(exc, "orig", None) or exc,
+                )
                 continue
             written += 1
         self._metrics.impressions_written.inc(written)

@@ -49,7 +49,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for exception_class in HANDLED:
         app.add_exception_handler(exception_class, handle_error)
-    app.add_middleware(RequestContextMiddleware, metrics=metrics, access_log=settings.access_log)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=metrics,
+        access_log=settings.access_log,
+        max_body_bytes=settings.max_body_bytes,
+    )
     app.include_router(project.router)
     app.include_router(predict.router)
     app.include_router(similar.router)

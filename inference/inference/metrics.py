@@ -100,6 +100,12 @@ class Metrics:
             "Impressions dropped because the database stayed unreachable.",
             registry=r,
         )
+        self.impressions_rejected = Counter(
+            "recotem_inference_impressions_rejected_total",
+            "Impressions the database refused one by one (their project deleted "
+            "meanwhile, a value it cannot store); the rest of their batch was stored.",
+            registry=r,
+        )
 
     def render(self) -> tuple[bytes, str]:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -3,6 +3,9 @@
 It sets the correlation id for the request's logs and echoes it back, reports the
 server's own time in ``Server-Timing``, records metrics and the access log, and turns an
 unexpected exception into the error envelope so even a 500 carries the correlation id.
+It also bounds the request body: a ``Content-Length`` above the limit is answered 413
+before anything is read, and a body without one is counted while it streams in and
+refused once it passes the limit, so no request makes a worker read more than that.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ import time
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inference.errors import handle_error
+from inference.errors import PayloadTooLarge, handle_error
 from inference.metrics import Metrics
 from recotem_common.correlation import CORRELATION_HEADER, new_correlation_id
 from recotem_common.logs import correlation_id
 
 access_logger = logging.getLogger("inference.access")
 _HEADER_NAME = CORRELATION_HEADER.lower().encode()
+_CONTENT_LENGTH = b"content-length"
 
 
 def _route_template(scope: Scope) -> str:
@@ -29,10 +33,13 @@ def _route_template(scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, access_log: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, *, metrics: Metrics, access_log: bool, max_body_bytes: int
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.access_log = access_log
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,10 +47,12 @@ class RequestContextMiddleware:
             return
         started = time.perf_counter()
         supplied = None
+        content_length: bytes | None = None
         for name, value in scope["headers"]:
             if name == _HEADER_NAME:
                 supplied = value.decode("latin-1")
-                break
+            elif name == _CONTENT_LENGTH:
+                content_length = value
         cid = new_correlation_id(supplied)
         token = correlation_id.set(cid)
         status = 500
@@ -63,6 +72,10 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
+            if content_length is None or not content_length.isdigit():
+                receive = self._bounded(receive)
+            elif int(content_length) > self.max_body_bytes:
+                raise self._too_large()
             await self.app(scope, receive, send_with_id)
         except Exception as exc:
             if response_started:
@@ -72,6 +85,27 @@ class RequestContextMiddleware:
         finally:
             self._record(scope, status, time.perf_counter() - started)
             correlation_id.reset(token)
+
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(
+            f"The request body is larger than the limit of {self.max_body_bytes} bytes; "
+            "send fewer ids per request (the limit is INFERENCE_MAX_BODY_BYTES)."
+        )
+
+    def _bounded(self, receive: Receive) -> Receive:
+        """``receive`` for a body of unknown length, refused once it passes the limit."""
+        received = 0
+
+        async def bounded() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise self._too_large()
+            return message
+
+        return bounded
 
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         route = _route_template(scope)

@@ -207,9 +207,24 @@ class RateLimiter:
         bucket = f"api_key:{api_key_id}"
         for limit in self._limits:
             if not self._strategy.hit(limit, bucket, _SCOPE):
-                window = self._strategy.get_window_stats(limit, bucket, _SCOPE)
-                retry_after = max(1, math.ceil(window.reset_time - time.time()))
-                raise Throttled(
-                    f"Rate limit of {limit} exceeded for this API key; retry in {retry_after} s.",
-                    headers={"Retry-After": str(retry_after)},
-                )
+                raise self._throttled(limit, bucket, "for this API key")
+
+    def refuse_if_spent(self, *buckets: str, what: str) -> None:
+        """Raise 429 when any of ``buckets`` has used up a limit, without counting."""
+        for bucket in buckets:
+            for limit in self._limits:
+                if not self._strategy.test(limit, bucket, _SCOPE):
+                    raise self._throttled(limit, bucket, what)
+
+    def count(self, *buckets: str) -> None:
+        for bucket in buckets:
+            for limit in self._limits:
+                self._strategy.hit(limit, bucket, _SCOPE)
+
+    def _throttled(self, limit: Any, bucket: str, what: str) -> Throttled:
+        window = self._strategy.get_window_stats(limit, bucket, _SCOPE)
+        retry_after = max(1, math.ceil(window.reset_time - time.time()))
+        return Throttled(
+            f"Rate limit of {limit} exceeded {what}; retry in {retry_after} s.",
+            headers={"Retry-After": str(retry_after)},
+        )

@@ -42,15 +42,21 @@ class Runtime:
             socket_timeout=HEALTH_TIMEOUT_SECONDS,
             socket_connect_timeout=HEALTH_TIMEOUT_SECONDS,
         )
-        self.verifier = ApiKeyVerifier(
-            sessionmaker=self.sessionmaker,
-            cache_seconds=settings.api_key_cache_seconds,
-            recheck_seconds=settings.api_key_recheck_seconds,
-        )
         self.limiter = RateLimiter(
             rate=settings.rate_limit,
             redis_url=settings.rate_limit_storage_uri,
             sync_seconds=settings.rate_limit_sync_seconds,
+        )
+        self.key_failures = RateLimiter(
+            rate=settings.api_key_failure_rate,
+            redis_url=settings.rate_limit_storage_uri,
+            sync_seconds=settings.rate_limit_sync_seconds,
+        )
+        self.verifier = ApiKeyVerifier(
+            sessionmaker=self.sessionmaker,
+            cache_seconds=settings.api_key_cache_seconds,
+            recheck_seconds=settings.api_key_recheck_seconds,
+            failures=self.key_failures,
         )
         self.models = ModelCache(
             store=create_store(settings),
@@ -90,6 +96,7 @@ class Runtime:
             asyncio.create_task(self.verifier.run_rechecks(), name="api-key-rechecks"),
             asyncio.create_task(self.impressions.run(), name="impressions"),
             asyncio.create_task(self.limiter.run(), name="rate-limit-sync"),
+            asyncio.create_task(self.key_failures.run(), name="key-failure-sync"),
         ]
 
     async def stop(self) -> None:

@@ -10,9 +10,23 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+from pydantic_core import PydanticCustomError
 
-from recotem_common.limits import DEFAULT_CUTOFF, MAX_ITEM_IDS
+from recotem_common.limits import (
+    CONTROL_CHARACTER,
+    DEFAULT_CUTOFF,
+    MAX_ID_LENGTH,
+    MAX_ITEM_IDS,
+    control_character_problem,
+)
 
 
 def _id_text(value: object) -> object:
@@ -21,9 +35,20 @@ def _id_text(value: object) -> object:
     return value
 
 
-EntityId = Annotated[
-    str, BeforeValidator(_id_text), StringConstraints(min_length=1, max_length=256)
+def no_control_characters(value: str) -> str:
+    problem = control_character_problem(value)
+    if problem is not None:
+        raise PydanticCustomError(CONTROL_CHARACTER, problem)
+    return value
+
+
+# An id as a path or query parameter; in a body also its number, see the module's note.
+IdText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_ID_LENGTH),
+    AfterValidator(no_control_characters),
 ]
+EntityId = Annotated[IdText, BeforeValidator(_id_text)]
 Cutoff = Annotated[int, Field(ge=1, description="How many items to return.")]
 UnknownUser = Literal["popular", "error"]
 
@@ -91,15 +116,16 @@ class ProjectRecommendation(Recommendation):
 
 
 class UserRecommendation(BaseModel):
+    model_id: int
     user_id: str
     items: list[ScoredItem]
+    request_id: uuid.UUID = Field(description="What a conversion of this user refers to.")
     fallback: Literal["popular"] | None = None
 
 
 class BatchRecommendation(BaseModel):
     model_id: int
     results: list[UserRecommendation]
-    request_id: uuid.UUID
 
 
 class ProfileRecommendation(BaseModel):
@@ -132,6 +158,7 @@ class LoadedModelInfo(BaseModel):
 
 class ModelList(BaseModel):
     models: list[LoadedModelInfo]
+    count: int = Field(description="How many models are listed.")
 
 
 class DependencyCheck(BaseModel):
@@ -163,6 +190,7 @@ class CacheState(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok", "degraded", "unavailable"]
+    loaded_models: int = Field(description="How many models this worker holds in memory.")
     database: DependencyCheck
     redis: DependencyCheck
     model_events: DependencyCheck

@@ -20,6 +20,7 @@ from inference.tables import (
     User,
 )
 from recotem_common.api_keys import api_key_refusal
+from recotem_common.routing import routed_slot_ids
 
 COMPLETED = "COMPLETED"
 AB_TEST_RUNNING = "RUNNING"
@@ -164,32 +165,28 @@ async def projects_with_active_slots(session: AsyncSession) -> set[int]:
 
 
 async def project_arms(session: AsyncSession, *, project_id: int) -> list[SlotRecord]:
-    """The slots that share a project's traffic.
-
-    While an A/B test runs, its control and variant slots are the arms (those of them
-    that are active); otherwise every active slot is.
-    """
-    test = (
-        await session.execute(
-            select(ABTest.control_slot_id, ABTest.variant_slot_id)
-            .where(ABTest.project_id == project_id, ABTest.status == AB_TEST_RUNNING)
-            .order_by(ABTest.id.desc())
-            .limit(1)
+    """The slots that share a project's traffic, by ``recotem_common.routing``."""
+    tests = await session.execute(
+        select(ABTest.control_slot_id, ABTest.variant_slot_id)
+        .where(ABTest.project_id == project_id, ABTest.status == AB_TEST_RUNNING)
+        .order_by(ABTest.id)
+    )
+    rows = await session.execute(
+        select(
+            DeploymentSlot.id,
+            DeploymentSlot.name,
+            DeploymentSlot.trained_model_id,
+            DeploymentSlot.weight,
         )
-    ).first()
-    query = select(
-        DeploymentSlot.id,
-        DeploymentSlot.name,
-        DeploymentSlot.trained_model_id,
-        DeploymentSlot.weight,
-    ).where(DeploymentSlot.project_id == project_id, DeploymentSlot.is_active.is_(True))
-    if test is not None:
-        query = query.where(DeploymentSlot.id.in_([test[0], test[1]]))
-    rows = await session.execute(query.order_by(DeploymentSlot.id))
-    return [
-        SlotRecord(slot_id=r.id, name=r.name, model_id=r.trained_model_id, weight=r.weight)
+        .where(DeploymentSlot.project_id == project_id, DeploymentSlot.is_active.is_(True))
+        .order_by(DeploymentSlot.id)
+    )
+    slots = {
+        r.id: SlotRecord(slot_id=r.id, name=r.name, model_id=r.trained_model_id, weight=r.weight)
         for r in rows
-    ]
+    }
+    arms = [(control, variant) for control, variant in tests]
+    return [slots[slot_id] for slot_id in routed_slot_ids(list(slots), arms)]
 
 
 async def database_ping(session: AsyncSession) -> None:

@@ -140,8 +140,9 @@ class Seeder:
         scopes: list[str] | None = None,
         expires_at: datetime | None = None,
         hasher: Any = FAST_HASHER,
+        raw_key: str | None = None,
     ) -> tuple[int, str]:
-        raw_key = generate_api_key()
+        raw_key = raw_key or generate_api_key()
         key_id = self.insert(
             "accounts_apikey",
             project_id=project_id,

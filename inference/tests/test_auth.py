@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,8 @@ from fastapi.testclient import TestClient
 from inference import auth
 from inference.config import Settings
 from inference.db import create_engine, create_sessionmaker
-from recotem_common.api_keys import lookup_prefix
+from inference.ratelimit import RateLimiter
+from recotem_common.api_keys import KEY_PREFIX, lookup_prefix
 from recotem_common.events import ApiKeyRevoked
 from testbed.seeder import Seeder
 from testbed.world import BACKEND_PYTHON
@@ -183,11 +185,15 @@ def test_pbkdf2_runs_once_for_concurrent_first_requests(
     monkeypatch.setattr(auth, "_password_matches", counting)
 
     async def scenario() -> None:
-        engine = create_engine(make_settings())
+        settings = make_settings()
+        engine = create_engine(settings)
         verifier = auth.ApiKeyVerifier(
             sessionmaker=create_sessionmaker(engine),
             cache_seconds=60,
             recheck_seconds=1,
+            failures=RateLimiter(
+                rate="100/minute", redis_url=settings.rate_limit_storage_uri, sync_seconds=1
+            ),
         )
         try:
             states = await asyncio.gather(*(verifier.authenticate(key) for _ in range(20)))
@@ -201,10 +207,16 @@ def test_pbkdf2_runs_once_for_concurrent_first_requests(
     assert len(calls) == 1
 
 
+@pytest.mark.parametrize(
+    "raw_key",
+    [None, KEY_PREFIX + secrets.token_urlsafe(48)],
+    ids=["issued-here", "issued-by-the-reference"],
+)
 def test_keys_hashed_by_django_itself_verify(
-    client: TestClient, world: World, seeder: Seeder
+    client: TestClient, world: World, seeder: Seeder, raw_key: str | None
 ) -> None:
-    """The backend issues keys with Django's default PBKDF2 settings."""
+    """The backend issues keys with Django's default PBKDF2 settings; the reference
+    issued longer ones (a 64-character random part) the same way."""
     program = (
         "import sys; from django.contrib.auth.hashers import PBKDF2PasswordHasher; "
         "h = PBKDF2PasswordHasher(); print(h.encode(sys.argv[1], h.salt()))"
@@ -222,7 +234,93 @@ def test_keys_hashed_by_django_itself_verify(
             ).stdout.strip()
 
     _, key = seeder.api_key(
-        project_id=world.project_id, owner_id=world.owner_id, hasher=DjangoHasher
+        project_id=world.project_id,
+        owner_id=world.owner_id,
+        hasher=DjangoHasher,
+        raw_key=raw_key,
     )
 
     assert _predict(client, world, key) == 200
+    assert _predict(client, world, key[:-1]) == 401
+
+
+@pytest.fixture
+def hashings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every PBKDF2 verification the service runs, by stored hash."""
+    calls: list[str] = []
+    real = auth._password_matches
+
+    def counting(raw_key: str, hashed_key: str) -> bool:
+        calls.append(hashed_key)
+        return real(raw_key, hashed_key)
+
+    monkeypatch.setattr(auth, "_password_matches", counting)
+    return calls
+
+
+def test_revoked_and_expired_keys_are_refused_without_hashing(
+    client: TestClient, world: World, seeder: Seeder, hashings: list[str]
+) -> None:
+    revoked_id, revoked = seeder.api_key(project_id=world.project_id, owner_id=world.owner_id)
+    seeder.update("accounts_apikey", revoked_id, is_active=False, revoked_at=datetime.now(UTC))
+    _, expired = seeder.api_key(
+        project_id=world.project_id,
+        owner_id=world.owner_id,
+        expires_at=datetime.now(UTC) - timedelta(seconds=1),
+    )
+
+    for key, message in ((revoked, "revoked"), (expired, "expired")):
+        response = client.post(
+            f"/predict/{world.knn_model_id}", json={"user_id": "1"}, headers=headers(key)
+        )
+        assert response.status_code == 401
+        assert message in response.json()["error"]["message"]
+    # Knowing the revoked key's prefix gets the same answer, as cheaply.
+    guessed = revoked[:13] + "x" * 40
+    assert (
+        client.post(
+            f"/predict/{world.knn_model_id}", json={"user_id": "1"}, headers=headers(guessed)
+        ).status_code
+        == 401
+    )
+    assert hashings == []
+
+
+def test_failed_verifications_are_throttled_per_client_and_prefix_before_hashing(
+    serve: ServeFactory, world: World, hashings: list[str]
+) -> None:
+    prefix = world.predict_key[:13]
+    with serve(api_key_failure_rate="3/minute") as client:
+        verified = client.post(
+            f"/predict/{world.knn_model_id}",
+            json={"user_id": "1"},
+            headers=headers(world.predict_key),
+        )
+        statuses = [
+            client.post(
+                f"/predict/{world.knn_model_id}",
+                json={"user_id": "1"},
+                headers=headers(prefix + f"{n:040d}"),
+            ).status_code
+            for n in range(4)
+        ]
+        throttled = client.post(
+            f"/predict/{world.knn_model_id}",
+            json={"user_id": "1"},
+            headers=headers("rctm_" + "q" * 48),
+        )
+        # A key this client already verified goes on working.
+        right = client.post(
+            f"/predict/{world.knn_model_id}",
+            json={"user_id": "1"},
+            headers=headers(world.predict_key),
+        )
+
+    assert verified.status_code == 200
+    assert statuses == [401, 401, 401, 429]
+    assert throttled.status_code == 429
+    assert "failed API-key attempts" in throttled.json()["error"]["message"]
+    assert int(throttled.headers["Retry-After"]) > 0
+    assert right.status_code == 200
+    # The right key once and three wrong guesses: the refused attempts never hashed.
+    assert len(hashings) == 4

@@ -13,7 +13,8 @@ from tests.conftest import Artifacts, ServeFactory, World, headers, runtime_of
 
 def _error(response: Any) -> dict[str, Any]:
     body = response.json()
-    assert set(body) == {"error"}
+    assert set(body) == {"error", "detail"}
+    assert body["detail"] == body["error"]["message"]
     return body["error"]
 
 

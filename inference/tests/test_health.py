@@ -23,6 +23,7 @@ def test_health_reports_dependencies_and_loaded_models(client: TestClient, world
     assert knn["loaded_at"]
     assert knn["load_seconds"] >= 0
     assert body["cache"]["models"] == len(body["models"])
+    assert body["loaded_models"] == len(body["models"])
     assert body["cache"]["bytes"] > 0
 
 
@@ -108,6 +109,8 @@ def test_models_lists_only_the_keys_project(client: TestClient, world: World) ->
     assert model["n_items"] == 1682
     assert model["supports_similar"] is True
     assert [m["model_id"] for m in theirs.json()["models"]] == [world.other_model_id]
+    assert mine.json()["count"] == len(mine.json()["models"])
+    assert theirs.json()["count"] == 1
     assert anonymous.status_code == 401
 
 

@@ -151,10 +151,11 @@ def test_batch_answers_every_user_in_order_with_its_user_id(
     assert response.status_code == 200
     body = response.json()
     assert body["model_id"] == world.knn_model_id
-    assert body["request_id"]
     assert [r["user_id"] for r in body["results"]] == ["1", "2", "stranger", "3"]
+    assert len({r["request_id"] for r in body["results"]}) == len(users)
     knn = artifacts.models["knn"]
     for result in body["results"]:
+        assert result["model_id"] == world.knn_model_id
         if result["user_id"] == "stranger":
             assert result["fallback"] == "popular"
             expected = knn.popular_items(4, exclude_items=["50"])
@@ -261,3 +262,46 @@ def test_similar_on_a_model_without_similarity_is_a_clear_400(
 
     assert response.status_code == 400
     assert "TopPopRecommender" in response.json()["error"]["message"]
+
+
+def test_ids_with_control_characters_are_refused_with_422_naming_the_id(
+    client: TestClient, world: World
+) -> None:
+    model = world.knn_model_id
+    key = headers(world.predict_key)
+    probes = {
+        "user_id": client.post(f"/predict/{model}", json={"user_id": "1\x00"}, headers=key),
+        "user_ids.1": client.post(
+            f"/predict/{model}/batch", json={"user_ids": ["1", "2\n"]}, headers=key
+        ),
+        "item_ids.0": client.post(
+            f"/predict/{model}/profile", json={"item_ids": ["\x1b[31m"]}, headers=key
+        ),
+        "exclude_items.0": client.post(
+            f"/predict/{model}", json={"user_id": "1", "exclude_items": ["\x7f"]}, headers=key
+        ),
+        "item_id": client.get(f"/similar/{model}/50%00", headers=key),
+        "allow_items.0": client.get(
+            f"/similar/{model}/50", params={"allow_items": "1\t"}, headers=key
+        ),
+    }
+
+    for field, response in probes.items():
+        assert response.status_code == 422, (field, response.text)
+        error = response.json()["error"]
+        assert error["code"] == "validation_error"
+        assert "control characters" in error["fields"][field][0]
+        assert "control characters" in error["message"]
+
+
+def test_a_control_character_among_other_mistakes_is_a_400(
+    client: TestClient, world: World
+) -> None:
+    response = client.post(
+        f"/predict/{world.knn_model_id}",
+        json={"user_id": "1\x00", "cutoff": 0},
+        headers=headers(world.predict_key),
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"user_id", "cutoff"}

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -56,3 +60,20 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         revoked = [api_key_revoke(api_key=api_key) for api_key in queryset]
         self.message_user(request, f"Revoked {len(revoked)} key(s).", messages.SUCCESS)
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class RecotemUserAdmin(UserAdmin):
+    """Only a superuser changes or deletes a superuser, as in the API's ``users/``."""
+
+    def _protects(self, request: HttpRequest, obj: Any) -> bool:
+        return obj is not None and obj.is_superuser and not request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._protects(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._protects(request, obj) and super().has_delete_permission(request, obj)

@@ -2,43 +2,102 @@
 
 PBKDF2 is slow by design, so a successful verification is remembered in the cache under
 the SHA-256 of the presented key. The key's row is still read on every request, so a
-revoked or expired key, or a deactivated owner, is refused at once.
+revoked or expired key, or a deactivated owner, is refused at once. Only keys that may
+be used are ever hashed against, and failed verifications are counted per client and
+per key prefix (``FAILED_KEY_VERIFICATIONS``): past that, attempts answer 429 before any
+hashing. While the cache is unreachable verifications go to the database every time
+and nothing is counted: slower, but every request is still answered.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
 
 from accounts import services
 from accounts.models import ApiKey
 from accounts.selectors import api_key_refusal_reason
 from recotem_common.api_keys import key_digest, lookup_prefix
 
+logger = logging.getLogger(__name__)
+
 API_KEY_HEADER = "X-API-Key"
 VERIFIED_KEY_CACHE_SECONDS = 300
+INVALID_KEY = "Invalid API key."
+
+
+def _cache_call(method: str, *args: Any) -> Any:
+    """A cache call that answers None instead of failing while the cache is down."""
+    try:
+        return getattr(cache, method)(*args)
+    except Exception as error:  # the cache backend's connection errors vary
+        logger.warning("Cache unreachable for API-key verification: %s", error)
+        return None
 
 
 def _verified_cache_key(raw_key: str) -> str:
     return f"api-key-verified:{key_digest(raw_key)}"
 
 
-def _find_key(raw_key: str) -> ApiKey | None:
-    cached_id = cache.get(_verified_cache_key(raw_key))
+class _FailedVerifications:
+    """Failed verifications of one client and of one key prefix, in fixed windows."""
+
+    def __init__(self, request: Request, prefix: str | None) -> None:
+        self._rate = settings.API_KEY_FAILURE_RATE
+        count, unit = self._rate.split("/")
+        self._limit = int(count)
+        # The rate's unit as DRF reads it: its first letter.
+        self._window = {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit[0]]
+        client = BaseThrottle().get_ident(request)
+        self._buckets = [f"api-key-failures:client:{client}"]
+        if prefix is not None:
+            self._buckets.append(f"api-key-failures:prefix:{prefix}")
+
+    def check(self) -> None:
+        counts = _cache_call("get_many", self._buckets) or {}
+        if any(int(count) >= self._limit for count in counts.values()):
+            raise exceptions.Throttled(wait=self._window)
+
+    def count(self) -> None:
+        for bucket in self._buckets:
+            if _cache_call("add", bucket, 0, self._window) is not None:
+                _cache_call("incr", bucket)
+
+
+def _find_key(raw_key: str, request: Request) -> ApiKey:
+    cached_id = _cache_call("get", _verified_cache_key(raw_key))
     if cached_id is not None:
-        return ApiKey.objects.select_related("owner", "project").filter(pk=cached_id).first()
+        cached = ApiKey.objects.select_related("owner", "project").filter(pk=cached_id).first()
+        if cached is not None:
+            return cached
     prefix = lookup_prefix(raw_key)
-    if prefix is None:
-        return None
-    for candidate in ApiKey.objects.select_related("owner", "project").filter(key_prefix=prefix):
+    failures = _FailedVerifications(request, prefix)
+    failures.check()
+    candidates = (
+        []
+        if prefix is None
+        else list(ApiKey.objects.select_related("owner", "project").filter(key_prefix=prefix))
+    )
+    # A revoked or expired key (or one of a deactivated owner) is refused without
+    # paying PBKDF2 to learn whether the secret matched.
+    usable = [candidate for candidate in candidates if api_key_refusal_reason(candidate) is None]
+    for candidate in usable:
         if check_password(raw_key, candidate.hashed_key):
-            cache.set(_verified_cache_key(raw_key), candidate.pk, VERIFIED_KEY_CACHE_SECONDS)
+            _cache_call(
+                "set", _verified_cache_key(raw_key), candidate.pk, VERIFIED_KEY_CACHE_SECONDS
+            )
             return candidate
-    return None
+    failures.count()
+    if candidates and not usable:
+        raise exceptions.AuthenticationFailed(api_key_refusal_reason(candidates[0]))
+    raise exceptions.AuthenticationFailed(INVALID_KEY)
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -46,9 +105,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw_key = request.headers.get(API_KEY_HEADER)
         if not raw_key:
             return None
-        api_key = _find_key(raw_key.strip())
-        if api_key is None:
-            raise exceptions.AuthenticationFailed("Invalid API key.")
+        api_key = _find_key(raw_key.strip(), request)
         reason = api_key_refusal_reason(api_key)
         if reason is not None:
             raise exceptions.AuthenticationFailed(reason)

@@ -25,19 +25,24 @@ USER_FIELDS = (
 USER_SERVER_FIELDS = ("id", "is_active", "date_joined", "last_login")
 
 
+def _password_field() -> serializers.CharField:
+    return serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+
 class UserDetailsSerializer(serializers.ModelSerializer):
-    """A user as everyone sees it; people edit their own names and email only."""
+    """A user as everyone sees it; people edit their own names and email only. ``pk``
+    and ``is_superuser`` are there for clients written for the reference."""
 
     class Meta:
         model = User
-        fields = USER_FIELDS
-        read_only_fields = (*USER_SERVER_FIELDS, "is_staff")
+        fields = ("pk", *USER_FIELDS, "is_superuser")
+        read_only_fields = ("pk", *USER_SERVER_FIELDS, "is_staff", "is_superuser")
 
 
 class UserCreateSerializer(serializers.ModelSerializer):
-    password = serializers.CharField(
-        write_only=True, trim_whitespace=False, style={"input_type": "password"}
-    )
+    password = _password_field()
 
     class Meta:
         model = User
@@ -67,9 +72,29 @@ class UserUpdateSerializer(serializers.ModelSerializer):
 
 
 class PasswordResetSerializer(serializers.Serializer):
-    new_password = serializers.CharField(
-        write_only=True, trim_whitespace=False, style={"input_type": "password"}
-    )
+    new_password = _password_field()
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    """``users/change_password/``, as the reference took it."""
+
+    old_password = _password_field()
+    new_password = _password_field()
+
+
+class PasswordChangeTwiceSerializer(serializers.Serializer):
+    """``auth/password/change/``: the new password typed twice, as dj-rest-auth takes it."""
+
+    old_password = _password_field()
+    new_password1 = _password_field()
+    new_password2 = _password_field()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["new_password1"] != attrs["new_password2"]:
+            raise serializers.ValidationError(
+                {"new_password2": ["The two new passwords differ; type the same one twice."]}
+            )
+        return {"old_password": attrs["old_password"], "new_password": attrs["new_password1"]}
 
 
 class ApiKeySerializer(serializers.ModelSerializer):

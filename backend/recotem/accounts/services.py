@@ -18,7 +18,13 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import ApiKey
 from accounts.selectors import api_keys_usable_by, refresh_tokens_outstanding
 from core.events import publish_model_event_on_commit
-from core.exceptions import AuthenticationFailed, Conflict, ValidationFailed, field_error
+from core.exceptions import (
+    AuthenticationFailed,
+    Conflict,
+    Forbidden,
+    ValidationFailed,
+    field_error,
+)
 from core.services import model_update
 from projects.models import Project
 from recotem_common.api_keys import ALL_SCOPES, generate_api_key, lookup_prefix
@@ -140,9 +146,23 @@ def refresh_token_blacklist(*, raw_token: str) -> None:
         raise AuthenticationFailed(f"The refresh token cannot be used: {error}.") from error
 
 
-def refresh_tokens_blacklist(*, user: Any) -> int:
-    """End every session of ``user``: their refresh tokens can no longer be used."""
-    tokens = list(refresh_tokens_outstanding(user=user))
+def _token_id(raw_token: str | None) -> str | None:
+    if not raw_token:
+        return None
+    try:
+        return str(RefreshToken(raw_token)["jti"])  # type: ignore[arg-type]
+    except (TokenError, KeyError):
+        return None
+
+
+def refresh_tokens_blacklist(*, user: Any, keep_raw_token: str | None = None) -> int:
+    """End every session of ``user`` (but the one ``keep_raw_token`` refreshes, if it
+    is theirs and still valid): their refresh tokens can no longer be used."""
+    outstanding = refresh_tokens_outstanding(user=user)
+    kept = _token_id(keep_raw_token)
+    if kept is not None:
+        outstanding = outstanding.exclude(jti=kept)
+    tokens = list(outstanding)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in tokens], ignore_conflicts=True
     )
@@ -173,8 +193,20 @@ def user_create(
     return user
 
 
+def _require_may_manage(*, user: Any, acting_user: Any) -> None:
+    """Staff manage accounts, but only a superuser acts on a superuser: otherwise a
+    staff member could take over a superuser's account (and the admin) by resetting
+    its password."""
+    if user.is_superuser and not acting_user.is_superuser:
+        raise Forbidden(
+            f"'{user.username}' is a superuser; only a superuser can change, deactivate "
+            "or reset the password of a superuser."
+        )
+
+
 @transaction.atomic
 def user_update(*, user: Any, acting_user: Any, data: dict[str, Any]) -> Any:
+    _require_may_manage(user=user, acting_user=acting_user)
     # Activation and passwords have their own services, which end sessions and
     # notify the inference service; a plain update must not bypass them.
     unknown = sorted(set(data).difference(USER_EDITABLE_FIELDS))
@@ -189,6 +221,7 @@ def user_update(*, user: Any, acting_user: Any, data: dict[str, Any]) -> Any:
 @transaction.atomic
 def user_deactivate(*, user: Any, acting_user: Any) -> Any:
     """Disable an account: its sessions end and its API keys stop working at once."""
+    _require_may_manage(user=user, acting_user=acting_user)
     if user.pk == acting_user.pk:
         raise ValidationFailed("You cannot deactivate your own account.")
     if not user.is_active:
@@ -203,7 +236,8 @@ def user_deactivate(*, user: Any, acting_user: Any) -> Any:
     return user
 
 
-def user_activate(*, user: Any) -> Any:
+def user_activate(*, user: Any, acting_user: Any) -> Any:
+    _require_may_manage(user=user, acting_user=acting_user)
     if not user.is_active:
         user.is_active = True
         user.save(update_fields=["is_active"])
@@ -211,8 +245,26 @@ def user_activate(*, user: Any) -> Any:
 
 
 @transaction.atomic
-def user_reset_password(*, user: Any, new_password: str) -> Any:
+def user_change_password(
+    *, user: Any, old_password: str, new_password: str, keep_raw_token: str | None = None
+) -> Any:
+    """A person changes their own password; knowing the current one proves it is them.
+    Every other session ends (the one ``keep_raw_token`` refreshes stays). Both
+    ``auth/password/change/`` and the reference's ``users/change_password/`` come here, so
+    the rules are the same wherever a client sends the change."""
+    if not user.check_password(old_password):
+        raise field_error("old_password", "Your current password is incorrect.")
+    _password_validate(new_password, user=user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    refresh_tokens_blacklist(user=user, keep_raw_token=keep_raw_token)
+    return user
+
+
+@transaction.atomic
+def user_reset_password(*, user: Any, acting_user: Any, new_password: str) -> Any:
     """Set a password chosen by staff; the user's existing sessions end."""
+    _require_may_manage(user=user, acting_user=acting_user)
     _password_validate(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])

@@ -10,7 +10,9 @@ router.register("api_keys", views.ApiKeyViewSet, basename="api_keys")
 auth_urlpatterns = [
     path("login/", views.LoginView.as_view(), name="auth-login"),
     path("logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("logout/everywhere/", views.LogoutEverywhereView.as_view(), name="auth-logout-all"),
     path("token/refresh/", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
+    path("token/verify/", views.TokenVerifyView.as_view(), name="auth-token-verify"),
     path("user/", views.UserDetailsView.as_view(), name="auth-user"),
     path(
         "password/change/",

@@ -11,13 +11,14 @@ from typing import Any
 from dj_rest_auth import views as rest_auth_views
 from dj_rest_auth.jwt_auth import get_refresh_view, unset_jwt_cookies
 from django.conf import settings
+from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
@@ -26,6 +27,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.exceptions import AuthenticationFailed as JwtAuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
 
@@ -37,27 +39,56 @@ from accounts.serializers import (
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
     ApiKeySerializer,
+    PasswordChangeSerializer,
+    PasswordChangeTwiceSerializer,
     PasswordResetSerializer,
     UserCreateSerializer,
     UserDetailsSerializer,
     UserUpdateSerializer,
 )
-from accounts.throttling import LOGIN_SCOPE, LoginRateThrottle
+from accounts.throttling import LOGIN_SCOPE, LOGIN_THROTTLES, LoginRateThrottle, login_wait
 from core.exceptions import ValidationFailed
+from core.filters import FilterBackend
 from core.ownership import Requester
+from recotem_common import errors as codes
+from recotem_common.errors import error_body
 
 DetailSerializer = inline_serializer("Detail", {"detail": serializers.CharField()})
+PASSWORD_CHANGED_MESSAGE = "The new password has been saved."  # noqa: S105 (a message)
+# What dj-rest-auth answers (JWT_AUTH_RETURN_EXPIRATION); the tokens also travel as cookies.
+LoginResponseSerializer = inline_serializer(
+    "LoginResponse",
+    {
+        "access": serializers.CharField(),
+        "refresh": serializers.CharField(help_text="Empty: the token is in its httpOnly cookie."),
+        "user": UserDetailsSerializer(),
+        "access_expiration": serializers.DateTimeField(),
+        "refresh_expiration": serializers.DateTimeField(),
+    },
+)
+TokenRefreshedSerializer = inline_serializer(
+    "TokenRefreshed",
+    {"access": serializers.CharField(), "access_expiration": serializers.DateTimeField()},
+)
 
 # --- auth/ ----------------------------------------------------------------------------
 # Sign-in, sign-out and refresh authenticate nothing but an API key, which they refuse:
 # a stale access cookie must not stand between a person and signing in or out.
 
 
+@extend_schema_view(post=extend_schema(responses=LoginResponseSerializer))
 class LoginView(rest_auth_views.LoginView):
     authentication_classes = (ApiKeyAuthentication,)
     permission_classes = (DenyApiKey,)
-    throttle_classes = (LoginRateThrottle,)
+    throttle_classes = LOGIN_THROTTLES
     throttle_scope = LOGIN_SCOPE
+
+
+def _request_refresh_token(request: Request) -> str | None:
+    """The refresh token the request carries: the SPA's cookie, or a script's field."""
+    body = request.data if isinstance(request.data, dict) else {}
+    raw_token = body.get("refresh") or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
+    return str(raw_token) if raw_token else None
 
 
 class LogoutView(APIView):
@@ -73,14 +104,13 @@ class LogoutView(APIView):
         responses=DetailSerializer,
     )
     def post(self, request: Request) -> Response:
-        body = request.data if isinstance(request.data, dict) else {}
-        raw_token = body.get("refresh") or request.COOKIES.get(settings.JWT_REFRESH_COOKIE)
+        raw_token = _request_refresh_token(request)
         if not raw_token:
             raise ValidationFailed(
                 "No refresh token: send it in the 'refresh' field or the "
                 f"{settings.JWT_REFRESH_COOKIE} cookie."
             )
-        services.refresh_token_blacklist(raw_token=str(raw_token))
+        services.refresh_token_blacklist(raw_token=raw_token)
         return Response({"detail": "Signed out."})
 
     def finalize_response(
@@ -97,6 +127,7 @@ class TokenRefreshView(get_refresh_view()):  # type: ignore[misc]
     authentication_classes = (ApiKeyAuthentication,)
     permission_classes = (DenyApiKey,)
 
+    @extend_schema(responses=TokenRefreshedSerializer)
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         try:
@@ -121,11 +152,66 @@ class UserDetailsView(rest_auth_views.UserDetailsView):
     permission_classes = (IsAuthenticated, DenyApiKey)
 
 
-class PasswordChangeView(rest_auth_views.PasswordChangeView):
+class PasswordChangeView(APIView):
+    """The signed-in person's own password (``users/change_password/`` is the same); every
+    other session of the account ends with it."""
+
     permission_classes = (IsAuthenticated, DenyApiKey)
     # The old password makes this a password oracle; limit guesses like sign-in.
     throttle_classes = (LoginRateThrottle,)
     throttle_scope = LOGIN_SCOPE
+
+    @extend_schema(request=PasswordChangeTwiceSerializer, responses=DetailSerializer)
+    def post(self, request: Request) -> Response:
+        serializer = PasswordChangeTwiceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_change_password(
+            user=request.user,
+            keep_raw_token=_request_refresh_token(request),
+            **serializer.validated_data,
+        )
+        return Response({"detail": PASSWORD_CHANGED_MESSAGE})
+
+
+class TokenVerifyView(jwt_views.TokenVerifyView):
+    """The reference's ``auth/token/verify/``: 200 while a token is valid, else 401."""
+
+    # simplejwt types these as empty tuples; an API key is refused here as everywhere
+    # in auth/.
+    authentication_classes = (ApiKeyAuthentication,)  # type: ignore[assignment]
+    permission_classes = (DenyApiKey,)  # type: ignore[assignment]
+
+
+class LogoutEverywhereView(APIView):
+    """Sign out of every session of the account, this one included."""
+
+    permission_classes = (IsAuthenticated, DenyApiKey)
+
+    @extend_schema(request=None, responses=DetailSerializer)
+    def post(self, request: Request) -> Response:
+        ended = services.refresh_tokens_blacklist(user=request.user)
+        return Response({"detail": f"Signed out of {ended} sessions."})
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        if response.status_code == status.HTTP_200_OK:
+            unset_jwt_cookies(response)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's sign-in page, with the API's sign-in limits (per address and per
+    account, counted together with ``auth/login/``)."""
+    if request.method == "POST":
+        wait = login_wait(request)
+        if wait is not None:
+            seconds = int(wait) + 1
+            body = error_body(
+                codes.THROTTLED, f"Too many sign-in attempts. Try again in {seconds} seconds."
+            )
+            return JsonResponse(body, status=429, headers={"Retry-After": str(seconds)})
+    return admin.site.login(request)
 
 
 class CsrfView(APIView):
@@ -154,11 +240,13 @@ class UserViewSet(
 
     permission_classes = (IsAuthenticated, DenyApiKey, IsStaff)
     serializer_class = UserDetailsSerializer
-    filter_backends = (DjangoFilterBackend, SearchFilter, OrderingFilter)
+    filter_backends = (FilterBackend, SearchFilter, OrderingFilter)
     filterset_fields = ("is_active", "is_staff")
     search_fields = ("username", "email")
     ordering_fields = ("id", "username", "email", "date_joined", "last_login")
     ordering = ("id",)
+    # Set by change_password, the one action that limits guesses like sign-in.
+    throttle_scope: str | None = None
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.user_list()
@@ -191,8 +279,27 @@ class UserViewSet(
     @extend_schema(request=None, responses=UserDetailsSerializer)
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str | None = None) -> Response:
-        user = services.user_activate(user=self.get_object())
+        user = services.user_activate(user=self.get_object(), acting_user=request.user)
         return Response(UserDetailsSerializer(user).data)
+
+    @extend_schema(request=PasswordChangeSerializer, responses=DetailSerializer)
+    @action(
+        detail=False,
+        methods=["post"],
+        permission_classes=(IsAuthenticated, DenyApiKey),
+        throttle_classes=(LoginRateThrottle,),
+        throttle_scope=LOGIN_SCOPE,
+    )
+    def change_password(self, request: Request) -> Response:
+        """The signed-in person's own password, as the reference took it; staff or not."""
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_change_password(
+            user=request.user,
+            keep_raw_token=_request_refresh_token(request),
+            **serializer.validated_data,
+        )
+        return Response({"detail": PASSWORD_CHANGED_MESSAGE})
 
     @extend_schema(request=PasswordResetSerializer, responses=DetailSerializer)
     @action(detail=True, methods=["post"])
@@ -201,7 +308,9 @@ class UserViewSet(
         serializer = PasswordResetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_reset_password(
-            user=user, new_password=serializer.validated_data["new_password"]
+            user=user,
+            acting_user=request.user,
+            new_password=serializer.validated_data["new_password"],
         )
         return Response({"detail": "The password has been reset."})
 

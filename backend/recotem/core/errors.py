@@ -10,7 +10,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    DisallowedHost,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -22,12 +30,14 @@ from core.exceptions import (
     ApplicationError,
     AuthenticationFailed,
     Conflict,
+    Forbidden,
     NotFound,
     PayloadTooLarge,
     ValidationFailed,
 )
 from recotem_common import errors as codes
 from recotem_common.errors import error_body
+from recotem_common.limits import CONTROL_CHARACTER
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +46,7 @@ logger = logging.getLogger(__name__)
 _STATUS_BY_ERROR: dict[type[ApplicationError], int] = {
     ValidationFailed: status.HTTP_400_BAD_REQUEST,
     AuthenticationFailed: status.HTTP_401_UNAUTHORIZED,
+    Forbidden: status.HTTP_403_FORBIDDEN,
     NotFound: status.HTTP_404_NOT_FOUND,
     Conflict: status.HTTP_409_CONFLICT,
     PayloadTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
@@ -65,10 +76,51 @@ def _first_message(detail: Any) -> str:
     return str(detail)
 
 
+def _error_codes(detail: Any) -> set[str | None]:
+    if isinstance(detail, dict):
+        return set().union(*(_error_codes(value) for value in detail.values()))
+    if isinstance(detail, list):
+        return set().union(*(_error_codes(value) for value in detail))
+    return {getattr(detail, "code", None)}
+
+
 def _validation_response(detail: Any) -> Response:
     fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
     body = error_body(codes.VALIDATION_ERROR, _first_message(detail), fields=fields)
+    # Well-formed, but naming ids that can never exist: the inference service's 422.
+    if _error_codes(detail) == {CONTROL_CHARACTER}:
+        return Response(body, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _suspicious_message(exc: SuspiciousOperation) -> str:
+    if isinstance(exc, TooManyFieldsSent):
+        return (
+            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} query "
+            "parameters or form fields; send fewer."
+        )
+    if isinstance(exc, TooManyFilesSent):
+        return f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files."
+    if isinstance(exc, DisallowedHost):
+        return "The Host header names a host this server does not serve."
+    return "The request was refused as malformed."
+
+
+def suspicious_request(exc: SuspiciousOperation) -> tuple[int, dict[str, Any]]:
+    """The status and envelope for a request Django refuses (too many fields, a body
+    above ``DATA_UPLOAD_MAX_MEMORY_SIZE``, a forged header): the client's mistake, so a
+    4xx. Django logs those it catches itself at WARNING (``core.logs``); the API's
+    views log theirs the same way in :func:`exception_handler`."""
+    if isinstance(exc, RequestDataTooBig):
+        message = (
+            f"The request body is larger than the limit of "
+            f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes for data that is not a file "
+            "upload; send less in one request."
+        )
+        return status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, error_body(
+            codes.PAYLOAD_TOO_LARGE, message
+        )
+    return status.HTTP_400_BAD_REQUEST, error_body(codes.VALIDATION_ERROR, _suspicious_message(exc))
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -80,6 +132,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             return Response(error_body(exc.code, exc.message, fields=exc.fields), status_code)
     if isinstance(exc, DjangoValidationError):
         return _validation_response(as_serializer_error(exc))
+    if isinstance(exc, SuspiciousOperation):
+        logging.getLogger(f"django.security.{type(exc).__name__}").warning("%s", exc)
+        status_code, body = suspicious_request(exc)
+        return Response(body, status=status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -93,7 +149,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     assert isinstance(exc, exceptions.APIException)
     if isinstance(exc, exceptions.ValidationError):
         validation = _validation_response(exc.detail)
-        validation.status_code = response.status_code
+        if response.status_code != status.HTTP_400_BAD_REQUEST:
+            validation.status_code = response.status_code
         return validation
     code = next(
         (code for kind, code in _CODE_BY_EXCEPTION.items() if isinstance(exc, kind)),

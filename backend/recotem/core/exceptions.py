@@ -37,6 +37,12 @@ class AuthenticationFailed(ApplicationError):
     code = codes.AUTHENTICATION_FAILED
 
 
+class Forbidden(ApplicationError):
+    """The caller is known, but may not do this."""
+
+    code = codes.PERMISSION_DENIED
+
+
 class NotFound(ApplicationError):
     """What the input names does not exist, or is not the caller's to see."""
 

@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 
 from django.db.models import Model
 
+from core.exceptions import field_error
+
 M = TypeVar("M", bound=Model)
 
 
@@ -26,3 +28,17 @@ def model_update(*, instance: M, fields: Iterable[str], data: Mapping[str, Any])
         stamped = any(field.name == "updated_at" for field in instance._meta.concrete_fields)
         instance.save(update_fields=[*changed, "updated_at"] if stamped else changed)
     return changed
+
+
+def basename_change(*, instance: M, basename: str) -> M:
+    """Rename what a file is listed and downloaded as (the reference let clients PATCH
+    ``basename``); the stored file keeps its own name, so nothing else moves."""
+    name = basename.strip()
+    if name in {"", ".", ".."} or "/" in name or "\\" in name or not name.isprintable():
+        raise field_error(
+            "basename",
+            f"{basename!r} cannot be a file name: give one name, without slashes or "
+            "control characters.",
+        )
+    model_update(instance=instance, fields=["basename"], data={"basename": name})
+    return instance

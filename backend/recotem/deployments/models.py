@@ -84,6 +84,16 @@ class ABTest(TimeStampedModel):
     # makes the reported value never rise between looks, as the sequential test requires.
     sequential_p_value = models.FloatField(default=1.0)
 
+    class Meta(TimeStampedModel.Meta):
+        constraints = [
+            # Traffic is routed by one running test per project (recotem_common.routing).
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=models.Q(status="RUNNING"),
+                name="one_running_ab_test_per_project",
+            )
+        ]
+
     def __str__(self) -> str:
         return self.name
 
@@ -122,12 +132,18 @@ class ConversionEvent(models.Model):
         PURCHASE = "purchase", "Purchase"
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE)
+    # Null for a conversion of a direct prediction (/predict/{model_id}), served by no slot.
     deployment_slot = models.ForeignKey(
-        DeploymentSlot, on_delete=models.CASCADE, related_name="conversion_events"
+        DeploymentSlot,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="conversion_events",
     )
     user_id = models.CharField(max_length=256)
     item_id = models.CharField(max_length=256, blank=True, default="")
     event_type = models.CharField(max_length=16, choices=EventType.choices)
+    # Null when no impression could be tied to the event (it is counted apart).
     recommendation_request_id = models.UUIDField(null=True, blank=True, db_index=True)
     timestamp = models.DateTimeField(auto_now_add=True)
     metadata_json = models.JSONField(default=dict, blank=True)

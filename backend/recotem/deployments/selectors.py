@@ -10,14 +10,23 @@ from django.utils import timezone
 
 from deployments.models import ABTest, ConversionEvent, DeploymentSlot, Impression
 from deployments.stats import ArmCounts, compare, msprt_p_value
+from recotem_common.routing import routed_slot_ids
 
-# Conversion event type that counts as a success for each target metric.
-EVENT_TYPE_BY_METRIC = {
-    "ctr": ConversionEvent.EventType.CLICK,
-    "click_through_rate": ConversionEvent.EventType.CLICK,
-    "conversion_rate": ConversionEvent.EventType.CLICK,
-    "purchase_rate": ConversionEvent.EventType.PURCHASE,
+_CLICK, _PURCHASE = ConversionEvent.EventType.CLICK, ConversionEvent.EventType.PURCHASE
+# Conversion event types that count as a success for each target metric (the reference's
+# table: a conversion is a click or a purchase).
+EVENT_TYPES_BY_METRIC = {
+    "ctr": (_CLICK,),
+    "click_through_rate": (_CLICK,),
+    "conversion_rate": (_CLICK, _PURCHASE),
+    "purchase_rate": (_PURCHASE,),
 }
+
+
+def _event_types(ab_test: ABTest) -> tuple[str, ...]:
+    return EVENT_TYPES_BY_METRIC.get(ab_test.target_metric_name, (_CLICK, _PURCHASE))
+
+
 # Prior spread of the effect for the sequential test, relative to the pooled rate: a
 # relative lift of about 20% is the effect size the mixture is tuned to detect.
 RELATIVE_EFFECT_PRIOR = 0.2
@@ -36,11 +45,24 @@ def _impressions(ab_test: ABTest, slot: DeploymentSlot) -> QuerySet[Impression]:
 
 def _converted(ab_test: ABTest, impressions: QuerySet[Impression]) -> QuerySet[Impression]:
     """Impressions with at least one conversion: one per request_id, never more than shown."""
-    event_type = EVENT_TYPE_BY_METRIC.get(ab_test.target_metric_name, "click")
     converting = ConversionEvent.objects.filter(
-        event_type=event_type, recommendation_request_id__isnull=False
+        event_type__in=_event_types(ab_test), recommendation_request_id__isnull=False
     ).values("recommendation_request_id")
     return impressions.filter(request_id__in=converting)
+
+
+def _unattributed(ab_test: ABTest, slot: DeploymentSlot) -> int:
+    """Conversions in the test's window tied to no impression: reported, not in the rates."""
+    start, end = _window(ab_test)
+    if start is None:
+        return 0
+    return ConversionEvent.objects.filter(
+        deployment_slot=slot,
+        recommendation_request_id__isnull=True,
+        event_type__in=_event_types(ab_test),
+        timestamp__gte=start,
+        timestamp__lte=end,
+    ).count()
 
 
 def _arm(ab_test: ABTest, slot: DeploymentSlot) -> ArmCounts:
@@ -93,6 +115,25 @@ def ab_test_timeseries(*, ab_test: ABTest) -> list[dict[str, Any]]:
     return series
 
 
+def impressions_latest(
+    *, impressions: QuerySet[Impression], slot_users: set[tuple[int, str]], since: datetime
+) -> dict[tuple[int, str], Impression]:
+    """Each (slot id, user id)'s latest impression since ``since``, where there is one."""
+    if not slot_users:
+        return {}
+    candidates = impressions.filter(
+        deployment_slot_id__in={slot_id for slot_id, _ in slot_users},
+        user_id__in={user_id for _, user_id in slot_users},
+        timestamp__gte=since,
+    ).order_by("timestamp", "id")
+    latest = {}
+    for impression in candidates.iterator():
+        key = (impression.deployment_slot_id, impression.user_id)
+        if key in slot_users:
+            latest[key] = impression
+    return latest
+
+
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
@@ -116,8 +157,12 @@ def ab_test_results(*, ab_test: ABTest) -> dict[str, Any]:
         msprt_p_value(checkpoints, mixing_sd=max(MIN_MIXING_SD, RELATIVE_EFFECT_PRIOR * pooled)),
     )
     alpha = 1 - ab_test.confidence_level
-    sufficient = min(control.impressions, variant.impressions) >= ab_test.min_sample_size
+    significant = comparison.p_value < alpha
+    each_arm_sufficient = min(control.impressions, variant.impressions) >= ab_test.min_sample_size
     low, high = comparison.confidence_interval
+    # The reference's fields keep its meaning: lift in percent (0 without a control
+    # rate), significance from the p-value alone, and enough data once both arms
+    # together reach min_sample_size. Ours, beside them, ask each arm to reach it.
     return {
         "ab_test_id": ab_test.pk,
         "status": ab_test.status,
@@ -130,14 +175,20 @@ def ab_test_results(*, ab_test: ABTest) -> dict[str, Any]:
         "variant_impressions": variant.impressions,
         "variant_conversions": variant.conversions,
         "variant_rate": variant.rate,
-        "lift": _finite(comparison.lift),
+        "control_unattributed_conversions": _unattributed(ab_test, ab_test.control_slot),
+        "variant_unattributed_conversions": _unattributed(ab_test, ab_test.variant_slot),
+        "lift": 100 * (_finite(comparison.lift) or 0.0),
+        "relative_lift": _finite(comparison.lift),
         "difference": comparison.difference,
         "z_score": comparison.z_score,
         "p_value": comparison.p_value,
         "confidence_level": ab_test.confidence_level,
         "confidence_interval": [low, high],
-        "significant": sufficient and comparison.p_value < alpha,
-        "sufficient_data": sufficient,
+        "significant": significant,
+        "min_sample_size": ab_test.min_sample_size,
+        "sufficient_data": total >= ab_test.min_sample_size,
+        "sufficient_data_per_arm": each_arm_sufficient,
+        "conclusive": significant and each_arm_sufficient,
         "sequential_p_value": sequential,
         "sequential_significant": sequential < alpha,
     }
@@ -146,8 +197,9 @@ def ab_test_results(*, ab_test: ABTest) -> dict[str, Any]:
 def project_production(*, project_id: int) -> dict[str, Any]:
     """Active slots with the share of traffic each receives, and the running tests.
 
-    The split follows the inference service's routing: while an A/B test runs, only its
-    two slots receive traffic, in proportion to their weights.
+    The split follows the inference service's routing (``recotem_common.routing``):
+    while an A/B test runs, only its two slots receive traffic, in proportion to their
+    weights.
     """
     slots: list[dict[str, Any]] = [
         dict(row)
@@ -160,9 +212,12 @@ def project_production(*, project_id: int) -> dict[str, Any]:
         .order_by("id")
         .values("id", "name", "control_slot", "variant_slot", "started_at")
     )
-    arms = {running[0]["control_slot"], running[0]["variant_slot"]} if running else None
-    routed = [s for s in slots if arms is None or s["id"] in arms]
-    total = sum(s["weight"] for s in routed)
+    routed = set(
+        routed_slot_ids(
+            [s["id"] for s in slots], [(t["control_slot"], t["variant_slot"]) for t in running]
+        )
+    )
+    total = sum(s["weight"] for s in slots if s["id"] in routed)
     for slot in slots:
-        slot["traffic_share"] = slot["weight"] / total if total and slot in routed else 0.0
+        slot["traffic_share"] = slot["weight"] / total if total and slot["id"] in routed else 0.0
     return {"active_slots": slots, "running_ab_tests": running}

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
-from core.fields import OwnedPrimaryKeyRelatedField
+from core.fields import IdField, OwnedPrimaryKeyRelatedField
 from deployments.models import (
     DEFAULT_CONFIDENCE_LEVEL,
     DEFAULT_MIN_SAMPLE_SIZE,
@@ -81,14 +83,46 @@ class PromoteWinnerSerializer(serializers.Serializer):
     slot = OwnedPrimaryKeyRelatedField(
         queryset=DeploymentSlot.objects.all(), required=False, allow_null=True
     )
+    slot_id = OwnedPrimaryKeyRelatedField(
+        queryset=DeploymentSlot.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The reference's name for slot.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        slot, slot_id = attrs.get("slot"), attrs.get("slot_id")
+        if slot is not None and slot_id is not None and slot != slot_id:
+            raise serializers.ValidationError(
+                {"slot_id": ["Give slot or slot_id, or the same slot in both."]}
+            )
+        return {"slot": slot or slot_id}
 
 
 class ConversionEventSerializer(serializers.ModelSerializer):
     deployment_slot = OwnedPrimaryKeyRelatedField(
-        queryset=DeploymentSlot.objects.all(), required=False
+        queryset=DeploymentSlot.objects.all(), required=False, allow_null=True
     )
-    recommendation_request_id = serializers.UUIDField()
-    user_id = serializers.CharField(max_length=256, required=False, allow_blank=True)
+    recommendation_request_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="The request_id the inference API answered with. Without it, give "
+        "deployment_slot and user_id: the event is tied to that user's latest impression "
+        "in the slot, or kept unattributed.",
+    )
+    user_id = IdField(required=False, allow_blank=True)
+    item_id = IdField(required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("recommendation_request_id") is None:
+            needed = {
+                "deployment_slot": "Give the slot that served the user, or the request_id.",
+                "user_id": "Give the user who converted, or the request_id.",
+            }
+            missing = {name: [message] for name, message in needed.items() if not attrs.get(name)}
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
 
     class Meta:
         model = ConversionEvent
@@ -104,3 +138,9 @@ class ConversionEventSerializer(serializers.ModelSerializer):
             "metadata_json",
         )
         read_only_fields = ("project", "timestamp")
+
+
+class ConversionEventBatchSerializer(serializers.Serializer):
+    """The reference's ``conversion_event/batch/`` body."""
+
+    events = serializers.ListField(child=serializers.DictField(), allow_empty=True)

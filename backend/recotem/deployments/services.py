@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -21,7 +23,7 @@ from deployments.models import (
     DeploymentSlot,
     Impression,
 )
-from deployments.selectors import ab_test_results
+from deployments.selectors import ab_test_results, impressions_latest
 from projects.models import Project
 from recotem_common.events import SlotsChanged
 from training.models import TrainedModel
@@ -181,14 +183,16 @@ def _require_status(ab_test: ABTest, allowed: Sequence[str], action: str) -> Non
 def ab_test_start(*, ab_test: ABTest) -> ABTest:
     ab_test = _locked(ab_test)
     _require_status(ab_test, [ABTest.Status.DRAFT], "start")
-    arms = {ab_test.control_slot_id, ab_test.variant_slot_id}
-    clash = (
-        ABTest.objects.filter(status=ABTest.Status.RUNNING, control_slot_id__in=arms)
-        .filter(variant_slot_id__in=arms)
-        .first()
-    )
+    # Locking the project makes two starts in one project take turns, so the second
+    # sees the first; the unique constraint on running tests backs this up.
+    Project.objects.select_for_update().filter(pk=ab_test.project_id).first()
+    running = ABTest.objects.filter(project_id=ab_test.project_id, status=ABTest.Status.RUNNING)
+    clash = running.exclude(pk=ab_test.pk).first()
     if clash is not None:
-        raise Conflict(f"Test '{clash.name}' is already running on these two slots.")
+        raise Conflict(
+            f"Test '{clash.name}' (id {clash.pk}) is already running in this project; a "
+            "project runs one A/B test at a time, so stop or cancel it first."
+        )
     for slot in (ab_test.control_slot, ab_test.variant_slot):
         if not slot.is_active:
             raise Conflict(f"Slot '{slot.name}' is inactive; activate it first.")
@@ -229,7 +233,8 @@ def ab_test_promote_winner(*, ab_test: ABTest, winner: DeploymentSlot | None = N
     """Give the winning arm all the traffic and deactivate the losing arm.
 
     Without an explicit ``winner`` the arm with the higher rate wins, but only when the
-    difference is significant. Slots outside the test are left as they are.
+    results are conclusive (significant, each arm at ``min_sample_size``). Slots outside
+    the test are left as they are.
     """
     ab_test = _locked(ab_test)
     _require_status(ab_test, [ABTest.Status.COMPLETED], "promote the winner of")
@@ -239,9 +244,10 @@ def ab_test_promote_winner(*, ab_test: ABTest, winner: DeploymentSlot | None = N
     }
     if winner is None:
         results = ab_test_results(ab_test=ab_test)
-        if not results["significant"]:
+        if not results["conclusive"]:
             raise Conflict(
-                "The difference is not significant; name the slot to promote explicitly."
+                "The difference is not significant with min_sample_size impressions in each "
+                "arm; name the slot to promote explicitly."
             )
         winner = ab_test.variant_slot if results["difference"] > 0 else ab_test.control_slot
     if winner.pk not in arms:
@@ -277,47 +283,97 @@ def conversion_batch_check(*, size: int) -> None:
         )
 
 
+def _unknown_request(index: int, request_id: Any) -> ValidationFailed:
+    return field_error(
+        "recommendation_request_id",
+        f"Event {index}: no recommendation with request_id {request_id} was served; use "
+        "the request_id returned by the inference API.",
+        field_message="Unknown request id.",
+    )
+
+
+def _slot_mismatch(index: int, impression: Impression) -> ValidationFailed:
+    served = (
+        "without a slot (a direct prediction)"
+        if impression.deployment_slot_id is None
+        else f"by slot {impression.deployment_slot_id}"
+    )
+    return field_error(
+        "deployment_slot",
+        f"Event {index}: request {impression.request_id} was served {served}.",
+        field_message="Does not match the slot that served it.",
+    )
+
+
 @transaction.atomic
 def conversion_events_create(
     *, visible_impressions: QuerySet[Impression], events: Sequence[dict[str, Any]]
 ) -> list[ConversionEvent]:
-    """Record conversions, each tied to the impression it converts by ``request_id``.
+    """Record conversions, all or none, each tied to the impression it converts.
 
-    Only impressions the caller may see can be referred to, so a conversion can never be
-    booked against another tenant's slot.
+    An event names its impression by ``recommendation_request_id``; that of a direct
+    prediction (no slot) is accepted too, for reporting outside A/B tests. An event
+    without one is tied to the user's latest impression in its slot within
+    ``CONVERSION_ATTRIBUTION_WINDOW_SECONDS``, or else kept unattributed (A/B results
+    count those apart): never dropped. Only impressions the caller may see can be
+    referred to, so a conversion can never be booked against another tenant's slot.
     """
     conversion_batch_check(size=len(events))
-    request_ids = {event["recommendation_request_id"] for event in events}
+    request_ids = {
+        event["recommendation_request_id"]
+        for event in events
+        if event.get("recommendation_request_id") is not None
+    }
     by_request = {
         imp.request_id: imp for imp in visible_impressions.filter(request_id__in=request_ids)
     }
+    since = timezone.now() - timedelta(seconds=settings.CONVERSION_ATTRIBUTION_WINDOW_SECONDS)
+    latest = impressions_latest(
+        impressions=visible_impressions,
+        slot_users={
+            (event["deployment_slot"].pk, event["user_id"])
+            for event in events
+            if event.get("recommendation_request_id") is None
+        },
+        since=since,
+    )
     created = []
     for index, event in enumerate(events):
-        impression = by_request.get(event["recommendation_request_id"])
         slot: DeploymentSlot | None = event.get("deployment_slot")
-        if impression is None or impression.deployment_slot_id is None:
-            raise field_error(
-                "recommendation_request_id",
-                f"Event {index}: no recommendation with request_id "
-                f"{event['recommendation_request_id']} was served; use the request_id "
-                "returned by the inference API.",
-                field_message="Unknown request id.",
+        request_id = event.get("recommendation_request_id")
+        if request_id is None:
+            assert slot is not None
+            impression = latest.get((slot.pk, event["user_id"]))
+        else:
+            impression = by_request.get(request_id)
+            if impression is None:
+                raise _unknown_request(index, request_id)
+            if slot is not None and slot.pk != impression.deployment_slot_id:
+                raise _slot_mismatch(index, impression)
+        common = {
+            "item_id": event.get("item_id", ""),
+            "event_type": event["event_type"],
+            "metadata_json": event.get("metadata_json") or {},
+        }
+        if impression is None:
+            assert slot is not None
+            created.append(
+                ConversionEvent(
+                    project_id=slot.project_id,
+                    deployment_slot=slot,
+                    user_id=event["user_id"],
+                    recommendation_request_id=None,
+                    **common,
+                )
             )
-        if slot is not None and slot.pk != impression.deployment_slot_id:
-            raise field_error(
-                "deployment_slot",
-                f"Event {index}: request {impression.request_id} was served by another slot.",
-                field_message="Does not match the slot that served it.",
-            )
+            continue
         created.append(
             ConversionEvent(
                 project_id=impression.project_id,
                 deployment_slot_id=impression.deployment_slot_id,
                 user_id=event.get("user_id") or impression.user_id,
-                item_id=event.get("item_id", ""),
-                event_type=event["event_type"],
                 recommendation_request_id=impression.request_id,
-                metadata_json=event.get("metadata_json") or {},
+                **common,
             )
         )
     return ConversionEvent.objects.bulk_create(created)

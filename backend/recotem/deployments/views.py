@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -18,6 +18,7 @@ from deployments.models import ABTest, ConversionEvent, DeploymentSlot, Impressi
 from deployments.selectors import ab_test_timeseries
 from deployments.serializers import (
     ABTestSerializer,
+    ConversionEventBatchSerializer,
     ConversionEventSerializer,
     DeploymentSlotSerializer,
     PromoteWinnerSerializer,
@@ -82,9 +83,12 @@ class ABTestViewSet(OwnedModelViewSet):
         body = PromoteWinnerSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         ab_test = services.ab_test_promote_winner(
-            ab_test=self.get_object(), winner=body.validated_data.get("slot")
+            ab_test=self.get_object(), winner=body.validated_data["slot"]
         )
-        return Response(self.get_serializer(ab_test).data)
+        # winner_slot_id is what the reference answered with.
+        return Response(
+            {**self.get_serializer(ab_test).data, "winner_slot_id": ab_test.winner_slot_id}
+        )
 
     @extend_schema(responses=OpenApiResponse(description="Counts, rates and test statistics"))
     @action(detail=True, methods=["get"])
@@ -103,7 +107,7 @@ class ApiKeysMayOnlyCreate(BasePermission):
     message = "API keys may only create conversion events."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return not isinstance(request.auth, ApiKey) or view.action == "create"
+        return not isinstance(request.auth, ApiKey) or view.action in ("create", "batch")
 
 
 class ConversionEventViewSet(
@@ -112,12 +116,13 @@ class ConversionEventViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Create one event (an object) or a batch (a list of up to 1,000 objects)."""
+    """Create one event (an object) or a batch (a list of up to 1,000 objects, or the
+    reference's ``batch/`` with ``{"events": [...]}``)."""
 
     queryset = ConversionEvent.objects.all()
     serializer_class = ConversionEventSerializer
     permission_classes = (*OwnedModelViewSet.permission_classes, ApiKeysMayOnlyCreate)
-    api_key_scope = {"create": SCOPE_PREDICT}
+    api_key_scope = {"create": SCOPE_PREDICT, "batch": SCOPE_PREDICT}
     filterset_fields = ("project", "deployment_slot", "event_type", "recommendation_request_id")
     ordering_fields = ("id", "timestamp")
 
@@ -126,15 +131,32 @@ class ConversionEventViewSet(
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         many = isinstance(request.data, list)
+        created = self._record(request, request.data, many=many)
+        data = ConversionEventSerializer(created, many=True).data
+        return Response(data if many else data[0], status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ConversionEventBatchSerializer,
+        responses={201: inline_serializer("Created", {"created": serializers.IntegerField()})},
+    )
+    @action(detail=False, methods=["post"])
+    def batch(self, request: Request) -> Response:
+        """The reference's form of a batch: all events are recorded, or none."""
+        body = ConversionEventBatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        created = self._record(request, body.validated_data["events"], many=True)
+        return Response({"created": len(created)}, status=status.HTTP_201_CREATED)
+
+    def _record(self, request: Request, data: Any, *, many: bool) -> list[ConversionEvent]:
         if many:
             # Refuse an oversized batch before validating it item by item.
-            services.conversion_batch_check(size=len(request.data))
-        serializer = self.get_serializer(data=request.data, many=many)
+            services.conversion_batch_check(size=len(data))
+        serializer = ConversionEventSerializer(
+            data=data, many=many, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         events = serializer.validated_data if many else [serializer.validated_data]
-        created = services.conversion_events_create(
+        return services.conversion_events_create(
             visible_impressions=visible_to(Impression.objects.all(), Requester.of(request)),
             events=events,
         )
-        data = ConversionEventSerializer(created, many=True).data
-        return Response(data if many else data[0], status=status.HTTP_201_CREATED)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -11,9 +12,19 @@ from core.ownership import Requester, visible_to
 from deployments.models import DeploymentSlot
 from deployments.selectors import project_production
 from projects.models import ItemMetaData, Project, TrainingData, ValidationStatus
+from projects.readers import ACCEPTED_SUFFIXES
 from retraining.selectors import project_schedule
 from training.models import ModelConfiguration, TrainedModel
 from tuning.models import ParameterTuningJob
+
+
+def upload_limits() -> dict[str, Any]:
+    """What an upload must be, so a client can refuse a file before sending it."""
+    return {
+        "max_upload_size": settings.MAX_UPLOAD_SIZE,
+        "accepted_suffixes": list(ACCEPTED_SUFFIXES),
+        "compressed_suffix": ".gz",
+    }
 
 
 def project_list(*, requester: Requester) -> QuerySet[Project]:

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from core.fields import OwnedPrimaryKeyRelatedField
 from core.serializers import QuerySerializer
-from projects.models import ItemMetaData, Project, TrainingData
+from projects.models import ItemMetaData, Project, TrainingData, ValidationStatus
 from projects.readers import accepted_formats_text
 
 
@@ -106,6 +106,45 @@ class PreviewQuerySerializer(QuerySerializer):
 class PreviewSerializer(serializers.Serializer[Any]):
     columns = serializers.ListField(child=serializers.CharField())
     rows = serializers.ListField(child=serializers.ListField())
+    total_rows = serializers.IntegerField(
+        allow_null=True, help_text="Rows of the whole file; null until it is validated."
+    )
+
+
+class LatestTrainingDataSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    basename = serializers.CharField()
+    validation_status = serializers.ChoiceField(choices=ValidationStatus.choices)
+    n_rows = serializers.IntegerField(allow_null=True)
+    n_users = serializers.IntegerField(allow_null=True)
+    n_items = serializers.IntegerField(allow_null=True)
+    ins_datetime = serializers.DateTimeField()
+
+
+class ScheduleStateSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    is_enabled = serializers.BooleanField()
+    cron_expression = serializers.CharField()
+    cron_description = serializers.CharField()
+    next_run_at = serializers.DateTimeField(allow_null=True)
+    last_run_at = serializers.DateTimeField(allow_null=True)
+    last_run_status = serializers.CharField(allow_null=True)
+
+
+class ActiveSlotSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    trained_model = serializers.IntegerField()
+    weight = serializers.FloatField()
+    traffic_share = serializers.FloatField(help_text="Share of requests routed here, 0 to 1.")
+
+
+class RunningAbTestSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    control_slot = serializers.IntegerField()
+    variant_slot = serializers.IntegerField()
+    started_at = serializers.DateTimeField(allow_null=True)
 
 
 class ProjectSummarySerializer(serializers.Serializer[Any]):
@@ -126,4 +165,19 @@ class ProjectSummarySerializer(serializers.Serializer[Any]):
     n_active_deployment_slots = serializers.IntegerField()
     n_api_keys = serializers.IntegerField()
     n_active_api_keys = serializers.IntegerField(help_text="Keys neither revoked nor expired.")
-    latest_training_data = serializers.DictField(allow_null=True)
+    latest_training_data = LatestTrainingDataSerializer(allow_null=True)
+    retraining_schedule = ScheduleStateSerializer(allow_null=True)
+    active_slots = ActiveSlotSerializer(many=True)
+    running_ab_tests = RunningAbTestSerializer(many=True)
+
+
+class UploadLimitsSerializer(serializers.Serializer[Any]):
+    """Shape of ``upload_limits/`` for the schema; the selector builds the data."""
+
+    max_upload_size = serializers.IntegerField(help_text="Largest file accepted, in bytes.")
+    accepted_suffixes = serializers.ListField(
+        child=serializers.CharField(), help_text="File name endings of the accepted formats."
+    )
+    compressed_suffix = serializers.CharField(
+        help_text="Added after a format's ending when the file is gzipped."
+    )

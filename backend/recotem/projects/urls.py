@@ -6,6 +6,7 @@ from projects.views import (
     ProjectSummaryView,
     ProjectViewSet,
     TrainingDataViewSet,
+    UploadLimitsView,
 )
 
 router = DefaultRouter()
@@ -16,5 +17,6 @@ router.register("item_meta_data", ItemMetaDataViewSet, basename="item_meta_data"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("project_summary/<int:pk>/", ProjectSummaryView.as_view(), name="project-summary"),
+    path("upload_limits/", UploadLimitsView.as_view(), name="upload-limits"),
     *router.urls,
 ]

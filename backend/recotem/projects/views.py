@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from accounts.permissions import DenyApiKey
 from core.exceptions import NotFound
 from core.ownership import Requester
-from core.viewsets import OwnedModelViewSet
+from core.viewsets import BasenameChangeMixin, OwnedModelViewSet
 from projects import selectors, services
 from projects.ingestion import preview
 from projects.models import ItemMetaData, Project, TrainingData
@@ -28,6 +28,7 @@ from projects.serializers import (
     ProjectSerializer,
     ProjectSummarySerializer,
     TrainingDataSerializer,
+    UploadLimitsSerializer,
 )
 from projects.uploads import LimitedMultiPartParser
 
@@ -68,10 +69,17 @@ class ProjectSummaryView(APIView):
         return Response(selectors.project_summary(project=project))
 
 
-class UploadViewSet(OwnedModelViewSet):
-    """Uploads are created with multipart ``project`` and ``file``; they cannot be edited."""
+class UploadLimitsView(APIView):
+    @extend_schema(responses=UploadLimitsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(selectors.upload_limits())
 
-    http_method_names = ["get", "post", "delete", "head", "options"]
+
+class UploadViewSet(BasenameChangeMixin, OwnedModelViewSet):
+    """Uploads are created with multipart ``project`` and ``file``; only their
+    ``basename`` can be changed afterwards."""
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     parser_classes = [LimitedMultiPartParser, FormParser, JSONParser]
     filterset_fields = ["project", "validation_status", "file_format"]
     ordering_fields = [
@@ -98,8 +106,9 @@ class UploadViewSet(OwnedModelViewSet):
     @action(detail=True, methods=["get"])
     def preview(self, request: Request, pk: str | None = None) -> Response:
         query = PreviewQuerySerializer.parse(request)
-        columns, rows = preview(self.get_object(), **query)
-        return Response({"columns": columns, "rows": rows})
+        upload = self.get_object()
+        columns, rows = preview(upload, **query)
+        return Response({"columns": columns, "rows": rows, "total_rows": upload.n_rows})
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"])
@@ -114,8 +123,9 @@ class UploadViewSet(OwnedModelViewSet):
             raise missing from exc
         return FileResponse(handle, as_attachment=True, filename=upload.basename)
 
+    # DELETE is how the reference removed a file; POST is ours.
     @extend_schema(request=None)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post", "delete"])
     def unlink_file(self, request: Request, pk: str | None = None) -> Response:
         upload = services.upload_unlink_file(upload=self.get_object())
         return Response(self.get_serializer(upload).data)

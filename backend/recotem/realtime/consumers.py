@@ -1,4 +1,5 @@
-"""Live progress over WebSockets: ``/ws/job/<id>/`` (tuning jobs), ``/ws/model/<id>/``.
+"""Live progress over WebSockets: ``/ws/job/<id>/`` (tuning jobs), ``/ws/model/<id>/``,
+and the reference's ``/ws/job/<id>/status/`` and ``/ws/job/<id>/logs/`` in its shapes.
 
 A client authenticates with its JWT access token, from the ``recotem-access`` cookie
 (the SPA) or ``?token=`` (scripts). The connection is accepted first so that a refusal
@@ -69,10 +70,13 @@ def authenticate(scope: dict[str, Any]) -> tuple[Any, float] | None:
 
 
 class _ProgressConsumer(AsyncJsonWebsocketConsumer):
-    """Streams one object's log lines and status; subclasses say which object."""
+    """Streams one object's log lines and status; subclasses say which object, and may
+    reshape what is sent (``deliver``) and ping the client (``pings``)."""
 
     log_filter: str
     group_name = ""
+    history_lines = HISTORY_LINES
+    pings = False
 
     def group_for(self, pk: int) -> str:
         raise NotImplementedError
@@ -83,6 +87,7 @@ class _ProgressConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self._expiry: asyncio.Task[None] | None = None
+        self._pinger: asyncio.Task[None] | None = None
         self._last_replayed = 0
         await self.accept()
         authenticated = await database_sync_to_async(authenticate)(self.scope)
@@ -100,23 +105,35 @@ class _ProgressConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         history = await database_sync_to_async(self._history)(pk)
         for message in history:
-            await self.send_json(message)
+            await self.deliver(message, replayed=True)
         if history:
             self._last_replayed = history[-1]["id"]
-        await self.send_json(await database_sync_to_async(self.status_of)(user, pk))
+        await self.deliver(await database_sync_to_async(self.status_of)(user, pk), replayed=True)
         self._expiry = asyncio.create_task(self._close_when_expired(expires_at))
+        if self.pings:
+            self._pinger = asyncio.create_task(self._ping(settings.WEBSOCKET_PING_SECONDS))
 
     def _history(self, pk: int) -> list[dict[str, Any]]:
-        logs = TaskLog.objects.filter(**{self.log_filter: pk}).order_by("-id")[:HISTORY_LINES]
-        return [log_message(log) for log in reversed(logs)]
+        logs = TaskLog.objects.filter(**{self.log_filter: pk}).order_by("-id")
+        return [log_message(log) for log in reversed(logs[: self.history_lines])]
+
+    async def deliver(self, message: dict[str, Any], *, replayed: bool = False) -> None:
+        """Send one message (a log line or a status) in this path's shape."""
+        await self.send_json(message)
+
+    async def _ping(self, every_seconds: float) -> None:
+        while True:
+            await asyncio.sleep(every_seconds)
+            await self.send_json({"type": "ping"})
 
     async def _close_when_expired(self, expires_at: float) -> None:
         await asyncio.sleep(max(0.0, expires_at - time.time()))
         await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def disconnect(self, code: int) -> None:
-        if self._expiry is not None:
-            self._expiry.cancel()
+        for task in (self._expiry, self._pinger):
+            if task is not None:
+                task.cancel()
         if self.group_name:
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
@@ -128,7 +145,7 @@ class _ProgressConsumer(AsyncJsonWebsocketConsumer):
         message = event["message"]
         if message.get("type") == "log" and message.get("id", 0) <= self._last_replayed:
             return
-        await self.send_json(message)
+        await self.deliver(message)
 
 
 class JobConsumer(_ProgressConsumer):
@@ -153,3 +170,49 @@ class ModelConsumer(_ProgressConsumer):
         models = visible_to(TrainedModel.objects.all(), Requester(user=user))
         model = models.filter(pk=pk).first()
         return None if model is None else trained_model_status_payload(model=model)
+
+
+class _ReferenceJobConsumer(JobConsumer):
+    """A tuning job on the reference's paths: its message shapes, each numbered with
+    ``seq`` (0, 1, ... per connection), and its server ping. Our fields ride along."""
+
+    pings = True
+    delivers: str
+
+    async def connect(self) -> None:
+        self._seq = 0
+        await super().connect()
+
+    async def deliver(self, message: dict[str, Any], *, replayed: bool = False) -> None:
+        if message.get("type") != self.delivers:
+            return
+        shaped = self.shape(message)
+        if replayed:
+            shaped["buffered"] = True
+        shaped["seq"] = self._seq
+        self._seq += 1
+        await self.send_json(shaped)
+
+    def shape(self, message: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class JobStatusConsumer(_ReferenceJobConsumer):
+    """``/ws/job/<id>/status/``: ``status_update`` with the status in lower case and our
+    status payload as ``data``."""
+
+    delivers = "status"
+    history_lines = 0
+
+    def shape(self, message: dict[str, Any]) -> dict[str, Any]:
+        data = {key: value for key, value in message.items() if key != "type"}
+        return {"type": "status_update", "status": str(message["status"]).lower(), "data": data}
+
+
+class JobLogConsumer(_ReferenceJobConsumer):
+    """``/ws/job/<id>/logs/``: ``log`` lines with ``message`` and ``timestamp``."""
+
+    delivers = "log"
+
+    def shape(self, message: dict[str, Any]) -> dict[str, Any]:
+        return dict(message)

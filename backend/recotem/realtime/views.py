@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from core.viewsets import OwnedModelViewSet
+from realtime.filters import TaskLogFilter
 from realtime.models import TaskLog
 from realtime.serializers import TaskLogSerializer
 
@@ -11,5 +12,5 @@ class TaskLogViewSet(OwnedModelViewSet):
     queryset = TaskLog.objects.all()
     serializer_class = TaskLogSerializer
     http_method_names = ["get", "head", "options"]
-    filterset_fields = ["tuning_job", "trained_model", "task_id", "project", "level"]
+    filterset_class = TaskLogFilter
     ordering_fields = ["id", "ins_datetime"]

@@ -40,6 +40,8 @@ class TrainedModel(TimeStampedModel):
     configuration = models.ForeignKey(ModelConfiguration, on_delete=models.CASCADE)
     data_loc = models.ForeignKey("projects.TrainingData", on_delete=models.CASCADE)
     file = models.FileField(upload_to="models/", max_length=512, null=True, blank=True)
+    # What the file is listed and downloaded as once renamed; empty means the default.
+    basename = models.CharField(max_length=512, blank=True, default="")
     filesize = models.BigIntegerField(null=True, blank=True)
     irspack_version = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001 - kept nullable like the reference API
     status = models.CharField(

@@ -53,6 +53,12 @@ def _profile(artifact: ModelArtifact, user_index: int) -> list[str]:
     return [str(item) for item in artifact.item_ids[indices]]
 
 
+def trained_model_basename(*, model: TrainedModel) -> str:
+    """The name a model's file is listed and downloaded as: the one given by renaming,
+    or one made of its id and version."""
+    return model.basename or f"recotem-model-{model.pk}-{model.version_tag}.rctm"
+
+
 def recommendation_for_user(
     *, artifact: ModelArtifact, user_id: str, cutoff: int
 ) -> dict[str, Any]:

@@ -2,17 +2,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.fields import OwnedPrimaryKeyRelatedField
-from core.serializers import QuerySerializer
+from core.fields import IdField, OwnedPrimaryKeyRelatedField
+from core.serializers import QuerySerializer, TaskLinkSerializer, task_links
 from projects.models import Project, TrainingData
 from recotem_common.limits import DEFAULT_CUTOFF, MAX_CUTOFF, MAX_ITEM_IDS
+from training import selectors
 from training.models import ModelConfiguration, TrainedModel
 
 
 class ModelConfigurationSerializer(serializers.ModelSerializer[ModelConfiguration]):
     project = OwnedPrimaryKeyRelatedField(queryset=Project.objects.all())
+    tuning_job: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The tuning job that found this configuration."
+    )
     parameters_json = serializers.JSONField(
         required=False,
         default=dict,
@@ -27,6 +32,7 @@ class ModelConfigurationSerializer(serializers.ModelSerializer[ModelConfiguratio
             "project",
             "recommender_class_name",
             "parameters_json",
+            "tuning_job",
             "created_by",
             "ins_datetime",
             "updated_at",
@@ -41,6 +47,22 @@ class TrainedModelSerializer(serializers.ModelSerializer[TrainedModel]):
     data_loc = OwnedPrimaryKeyRelatedField(queryset=TrainingData.objects.all())
     project = serializers.IntegerField(source="configuration.project_id", read_only=True)
     file = serializers.CharField(source="file.name", read_only=True, allow_null=True)
+    basename = serializers.SerializerMethodField(
+        help_text="What the file is downloaded as; change it with PATCH."
+    )
+    task_links = serializers.SerializerMethodField()
+
+    def get_basename(self, model: TrainedModel) -> str:
+        return selectors.trained_model_basename(model=model)
+
+    @extend_schema_field(TaskLinkSerializer(many=True))
+    def get_task_links(self, model: TrainedModel) -> list[dict[str, Any]]:
+        return task_links(
+            task_ids=[model.task_id],
+            status=model.status,
+            created=model.started_at or model.ins_datetime,
+            finished=model.finished_at,
+        )
 
     class Meta:
         model = TrainedModel
@@ -60,7 +82,7 @@ class TrainedModelSerializer(serializers.ModelSerializer[TrainedModel]):
             "ins_datetime",
             "updated_at",
         ]
-        fields = ["id", *writable, "project", "file", *read_only_fields]
+        fields = ["id", *writable, "project", "file", "basename", *read_only_fields, "task_links"]
 
 
 class RecommendationSerializer(serializers.Serializer[dict[str, Any]]):
@@ -102,16 +124,20 @@ class CutoffQuerySerializer(QuerySerializer):
 
 
 class RecommendationQuerySerializer(CutoffQuerySerializer):
-    user_id = serializers.CharField(
+    user_id = IdField(
         help_text="A user the model was trained on.",
         error_messages=dict.fromkeys(("required", "blank"), "Give the user_id query parameter."),
+    )
+    shape = serializers.ChoiceField(
+        choices=["full", "list"],
+        default="full",
+        help_text="full (the default): the user, their history and the recommendations; "
+        "list: only the recommended [{item_id, score}], as the reference answered.",
     )
 
 
 class ProfileRequestSerializer(serializers.Serializer[dict[str, Any]]):
-    item_ids = serializers.ListField(
-        child=serializers.CharField(), allow_empty=False, max_length=MAX_ITEM_IDS
-    )
+    item_ids = serializers.ListField(child=IdField(), allow_empty=False, max_length=MAX_ITEM_IDS)
     cutoff = _cutoff()
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from core.exceptions import NotFound
 from core.ownership import visible_to
-from core.viewsets import OwnedModelViewSet
+from core.viewsets import BasenameChangeMixin, OwnedModelViewSet
 from projects.models import ItemMetaData
 from training import selectors, services
 from training.models import ModelConfiguration, TrainedModel
@@ -24,13 +24,14 @@ from training.serializers import (
     ProfileRecommendationSerializer,
     ProfileRequestSerializer,
     RecommendationQuerySerializer,
+    RecommendationSerializer,
     TrainedModelSerializer,
     UserRecommendationSerializer,
 )
 
 
 class ModelConfigurationViewSet(OwnedModelViewSet):
-    queryset = ModelConfiguration.objects.all()
+    queryset = ModelConfiguration.objects.select_related("tuning_job")
     serializer_class = ModelConfigurationSerializer
     filterset_fields = ["project", "recommender_class_name", "name"]
     ordering_fields = ["id", "name", "ins_datetime"]
@@ -52,12 +53,13 @@ class ModelConfigurationViewSet(OwnedModelViewSet):
         return Response(selectors.algorithm_catalogue())
 
 
-class TrainedModelViewSet(OwnedModelViewSet):
-    """Models are trained by a worker after creation; they cannot be edited."""
+class TrainedModelViewSet(BasenameChangeMixin, OwnedModelViewSet):
+    """Models are trained by a worker after creation; only their ``basename`` can be
+    changed afterwards."""
 
     queryset = TrainedModel.objects.all()
     serializer_class = TrainedModelSerializer
-    http_method_names = ["get", "post", "delete", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filterset_fields = ["configuration", "data_loc", "data_loc__project", "status"]
     ordering_fields = ["id", "ins_datetime", "finished_at", "version_tag"]
     # Previews read the model: a read key may use them, POST included.
@@ -83,17 +85,26 @@ class TrainedModelViewSet(OwnedModelViewSet):
         model = self.get_object()
         selectors.trained_model_artifact(model=model)
         handle = model.file.storage.open(model.file.name, "rb")
-        filename = f"recotem-model-{model.pk}-{model.version_tag}.rctm"
+        filename = selectors.trained_model_basename(model=model)
         return FileResponse(handle, as_attachment=True, filename=filename)
 
     @extend_schema(
-        parameters=[RecommendationQuerySerializer], responses=UserRecommendationSerializer
+        parameters=[RecommendationQuerySerializer],
+        responses=PolymorphicProxySerializer(
+            component_name="RecommendationAnswer",
+            serializers=[UserRecommendationSerializer, RecommendationSerializer(many=True)],
+            resource_type_field_name=None,
+            many=False,
+        ),
     )
     @action(detail=True, methods=["get"])
     def recommendation(self, request: Request, pk: str | None = None) -> Response:
+        """A known user's recommendations: with ``shape=list``, only the list."""
         query = RecommendationQuerySerializer.parse(request)
+        shape = query.pop("shape")
         artifact = selectors.trained_model_artifact(model=self.get_object())
-        return Response(selectors.recommendation_for_user(artifact=artifact, **query))
+        answer = selectors.recommendation_for_user(artifact=artifact, **query)
+        return Response(answer["recommendations"] if shape == "list" else answer)
 
     @extend_schema(parameters=[CutoffQuerySerializer], responses=UserRecommendationSerializer)
     @action(detail=True, methods=["get"])

@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import OwnedPrimaryKeyRelatedField
+from core.serializers import TaskLinkSerializer, task_links
 from projects.models import TrainingData
 from tuning.models import EvaluationConfig, ParameterTuningJob, SplitConfig
 
@@ -78,6 +80,19 @@ class ParameterTuningJobSerializer(serializers.ModelSerializer[ParameterTuningJo
         help_text='Algorithm names to search (e.g. ["IALS", "RP3beta"]); '
         "empty or null for the default set.",
     )
+    basename = serializers.CharField(
+        source="data.basename", read_only=True, help_text="The tuned training data's file."
+    )
+    task_links = serializers.SerializerMethodField()
+
+    @extend_schema_field(TaskLinkSerializer(many=True))
+    def get_task_links(self, job: ParameterTuningJob) -> list[dict[str, Any]]:
+        return task_links(
+            task_ids=job.task_ids or [],
+            status=job.status,
+            created=job.started_at or job.ins_datetime,
+            finished=job.finished_at,
+        )
 
     class Meta:
         model = ParameterTuningJob
@@ -112,7 +127,7 @@ class ParameterTuningJobSerializer(serializers.ModelSerializer[ParameterTuningJo
             "ins_datetime",
             "updated_at",
         ]
-        fields = ["id", *writable, *read_only_fields]
+        fields = ["id", *writable, *read_only_fields, "basename", "task_links"]
 
 
 class TrialSerializer(serializers.Serializer[dict[str, Any]]):

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.test import override_settings
 from django.utils import timezone
 from passlib.hash import django_pbkdf2_sha256
 from rest_framework.request import Request
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
+from accounts import authentication
 from accounts.models import ApiKey
 from accounts.services import api_key_revoke, user_deactivate
 from core.ownership import Requester, visible_to
@@ -142,3 +144,84 @@ def test_stored_hash_is_django_pbkdf2_sha256_verifiable_with_passlib(
     assert raw_key not in api_key.hashed_key
     assert django_pbkdf2_sha256.verify(raw_key, api_key.hashed_key)
     assert not django_pbkdf2_sha256.verify(raw_key + "x", api_key.hashed_key)
+
+
+@pytest.fixture
+def hashings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every PBKDF2 verification API-key authentication runs, by stored hash."""
+    calls: list[str] = []
+    real = authentication.check_password
+
+    def counted(raw_key: str, hashed_key: str) -> bool:
+        calls.append(hashed_key)
+        return bool(real(raw_key, hashed_key))
+
+    monkeypatch.setattr(authentication, "check_password", counted)
+    return calls
+
+
+def _from(raw_key: str, address: str) -> Response:
+    request = APIRequestFactory().get("/projects/", HTTP_X_API_KEY=raw_key, REMOTE_ADDR=address)
+    response: Response = ProjectsView.as_view()(request)
+    return response
+
+
+def test_revoked_and_expired_keys_are_refused_without_hashing(
+    project: Any, hashings: list[str]
+) -> None:
+    revoked, revoked_secret = issue_api_key(project=project)
+    api_key_revoke(api_key=revoked)
+    expired, expired_secret = issue_api_key(project=project)
+    ApiKey.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    assert _call("get", revoked_secret).data["error"]["message"] == (
+        "This API key has been revoked."
+    )
+    assert _call("get", expired_secret).data["error"]["message"] == "This API key has expired."
+    # Anyone who knows a revoked key's prefix gets the same answer, as cheaply.
+    guessed = revoked_secret[:13] + "x" * 40
+    assert _call("get", guessed).status_code == 401
+    assert hashings == []
+
+
+def test_failed_verifications_are_throttled_per_client_before_hashing(
+    project: Any, hashings: list[str], settings: Any
+) -> None:
+    settings.API_KEY_FAILURE_RATE = "3/minute"
+    _, secret = issue_api_key(project=project)
+    wrong = [secret[:13] + f"{n:040d}" for n in range(4)]
+    for guess in wrong[:3]:
+        assert _from(guess, "198.51.100.1").status_code == 401
+
+    throttled = _from(wrong[3], "198.51.100.1")
+
+    assert throttled.status_code == 429
+    assert throttled.data["error"]["message"].startswith("Too many requests. Try again in ")
+    assert len(hashings) == 3
+
+
+def test_failed_verifications_are_throttled_per_key_prefix_across_clients(
+    project: Any, hashings: list[str], settings: Any
+) -> None:
+    settings.API_KEY_FAILURE_RATE = "3/minute"
+    _, secret = issue_api_key(project=project)
+    for n in range(3):
+        assert _from(secret[:13] + f"{n:040d}", f"198.51.100.{n}").status_code == 401
+
+    assert _from(secret[:13] + "9" * 40, "203.0.113.9").status_code == 429
+    # Another prefix from another client is still verified.
+    assert _from("rctm_" + "y" * 48, "203.0.113.10").status_code == 401
+    assert len(hashings) == 3
+
+
+def test_api_keys_still_verify_while_the_cache_is_down(project: Any) -> None:
+    _, secret = issue_api_key(project=project)
+    unreachable = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.6.1:9/0",
+        }
+    }
+    with override_settings(CACHES=unreachable):
+        assert _call("get", secret).status_code == 200
+        assert _call("get", "rctm_" + "z" * 48).status_code == 401

@@ -5,11 +5,12 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from tests.accounts.conftest import API
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 ACCESS = django_settings.JWT_ACCESS_COOKIE
 REFRESH = django_settings.JWT_REFRESH_COOKIE
@@ -179,6 +180,7 @@ def test_user_details_show_server_fields_read_only(user: Any, client: APIClient)
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {
+        "pk",
         "id",
         "username",
         "email",
@@ -188,6 +190,7 @@ def test_user_details_show_server_fields_read_only(user: Any, client: APIClient)
         "is_active",
         "date_joined",
         "last_login",
+        "is_superuser",
     }
     assert body["first_name"] == "B"
     user.refresh_from_db()
@@ -300,9 +303,9 @@ def test_behind_one_proxy_only_the_address_the_proxy_saw_counts(
     for i in range(3):
         assert _attempt(user, f"198.51.100.{i}, 203.0.113.7").status_code == 400
 
-    assert _attempt(user, "198.51.100.99, 203.0.113.7").status_code == 429
+    assert _attempt(UserFactory(), "198.51.100.99, 203.0.113.7").status_code == 429
     # Another real client behind the same proxy has its own budget.
-    assert _attempt(user, "198.51.100.1, 203.0.113.8").status_code == 400
+    assert _attempt(UserFactory(), "198.51.100.1, 203.0.113.8").status_code == 400
 
 
 def test_password_change_shares_the_login_limit(
@@ -314,3 +317,99 @@ def test_password_change_shares_the_login_limit(
         assert client.post(f"{API}/auth/password/change/", body).status_code == 400
 
     assert client.post(f"{API}/auth/password/change/", body).status_code == 429
+
+
+def test_guesses_at_one_account_from_many_addresses_meet_one_limit(
+    user: Any, login_rate: Callable[[int], None]
+) -> None:
+    login_rate(1)
+    for i in range(3):
+        assert _attempt(user, f"10.0.0.2, 198.51.100.{i}").status_code == 400
+
+    response = _attempt(user, "10.0.0.2, 198.51.100.77", password=DEFAULT_PASSWORD)
+
+    assert response.status_code == 429
+    # Other accounts are not held back.
+    assert _attempt(UserFactory(), "10.0.0.2, 198.51.100.78").status_code == 400
+
+
+def _admin_attempt(username: str, address: str, password: str = "wrong") -> Any:  # noqa: S107
+    return Client().post(
+        "/admin/login/?next=/admin/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=address,
+    )
+
+
+def test_the_admin_sign_in_has_the_api_sign_in_limits(
+    db: None, login_rate: Callable[[int], None]
+) -> None:
+    login_rate(0)
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    for _ in range(3):
+        assert _admin_attempt(admin_user.username, "198.51.100.5").status_code == 200
+
+    right = _admin_attempt(admin_user.username, "198.51.100.5", password=DEFAULT_PASSWORD)
+
+    assert right.status_code == 429
+    assert right.json()["error"]["code"] == "throttled"
+    assert int(right["Retry-After"]) > 0
+    # Per account too: another address guessing the same account is held back.
+    assert _admin_attempt(admin_user.username, "198.51.100.6").status_code == 429
+    # And an address that did not guess signs in to another account.
+    other = UserFactory(is_staff=True)
+    assert _admin_attempt(other.username, "198.51.100.7", DEFAULT_PASSWORD).status_code == 302
+
+
+def test_throttles_let_requests_through_while_the_cache_is_down(
+    user: Any, login_rate: Callable[[int], None]
+) -> None:
+    login_rate(0)
+    # Nothing listens there: every cache call fails to connect.
+    unreachable = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.6.1:9/0",
+        }
+    }
+    with override_settings(CACHES=unreachable):
+        for _ in range(5):
+            assert _attempt(user, "198.51.100.1").status_code == 400
+        signed_in = _attempt(user, "198.51.100.1", password=DEFAULT_PASSWORD)
+
+    assert signed_in.status_code == 200
+
+
+def _refreshes(browser: APIClient) -> int:
+    return browser.post(f"{API}/auth/token/refresh/").status_code
+
+
+def test_changing_ones_password_ends_ones_other_sessions(user: Any, login: Login) -> None:
+    laptop, phone = login(user), login(user)
+    new_password = "a-much-better-passphrase-7"
+
+    changed = laptop.post(
+        f"{API}/auth/password/change/",
+        {
+            "old_password": DEFAULT_PASSWORD,
+            "new_password1": new_password,
+            "new_password2": new_password,
+        },
+    )
+
+    assert changed.status_code == 200
+    assert _refreshes(phone) == 401
+    # The session that changed the password goes on.
+    assert _refreshes(laptop) == 200
+
+
+def test_signing_out_everywhere_ends_every_session(user: Any, login: Login) -> None:
+    laptop, phone = login(user), login(user)
+
+    response = laptop.post(f"{API}/auth/logout/everywhere/")
+
+    assert response.status_code == 200
+    assert response.json()["detail"] == "Signed out of 2 sessions."
+    assert response.cookies["recotem-refresh"].value == ""
+    assert _refreshes(phone) == 401
+    assert OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True).count() == 0

@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.test import Client
 from rest_framework.test import APIClient
 
 from recotem_common.events import ApiKeyRevoked, ModelEvent
@@ -213,6 +215,7 @@ def test_unknown_user_answers_404(staff_client: APIClient) -> None:
         ("post", "auth/password/change/"),
         ("post", "auth/login/"),
         ("post", "auth/logout/"),
+        ("post", "auth/logout/everywhere/"),
         ("post", "auth/token/refresh/"),
         ("get", "users/"),
         ("post", "users/"),
@@ -232,3 +235,60 @@ def test_api_keys_never_reach_account_endpoints(staff_user: Any, method: str, pa
     assert response.json()["error"]["message"] == (
         "API keys cannot be used here; sign in with a user account."
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "action", "body"),
+    [
+        ("post", "reset_password/", {"new_password": "An0ther-long-passphrase"}),
+        ("post", "deactivate/", None),
+        ("post", "activate/", None),
+        ("patch", "", {"email": "taken@example.com"}),
+    ],
+)
+def test_staff_who_are_not_superusers_cannot_act_on_a_superuser(
+    staff_client: APIClient, method: str, action: str, body: dict[str, str] | None
+) -> None:
+    superuser = UserFactory(is_staff=True, is_superuser=True, email="root@example.com")
+
+    response = getattr(staff_client, method)(f"{API}/users/{superuser.pk}/{action}", body)
+
+    assert response.status_code == 403
+    assert "only a superuser" in response.json()["error"]["message"]
+    superuser.refresh_from_db()
+    assert superuser.check_password(DEFAULT_PASSWORD)
+    assert superuser.is_active
+    assert superuser.email == "root@example.com"
+
+
+def test_a_superuser_can_reset_another_superusers_password(db: None) -> None:
+    acting, target = (UserFactory(is_staff=True, is_superuser=True) for _ in range(2))
+    api_client = APIClient()
+    api_client.force_authenticate(user=acting)
+
+    response = api_client.post(
+        f"{API}/users/{target.pk}/reset_password/", {"new_password": "An0ther-long-passphrase"}
+    )
+
+    assert response.status_code == 200
+    target.refresh_from_db()
+    assert target.check_password("An0ther-long-passphrase")
+
+
+def test_the_admin_lets_only_superusers_change_a_superuser(db: None) -> None:
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["change_user", "view_user"])
+    )
+    browser = Client()
+    browser.force_login(staff)
+
+    page = browser.post(
+        f"/admin/auth/user/{superuser.pk}/password/",
+        {"password1": "An0ther-long-passphrase", "password2": "An0ther-long-passphrase"},
+    )
+
+    assert page.status_code == 403
+    superuser.refresh_from_db()
+    assert superuser.check_password(DEFAULT_PASSWORD)

@@ -150,3 +150,23 @@ def test_a_a_test_watched_many_times_stays_insignificant_sequentially(
         assert body["sequential_significant"] is False
     assert body["control_impressions"] == body["variant_impressions"] == 600
     assert all(later <= earlier + 1e-12 for earlier, later in itertools.pairwise(sequential))
+
+
+def test_conversions_with_control_characters_in_ids_are_refused_with_422(
+    client: APIClient, project: Any
+) -> None:
+    impression = ImpressionFactory(deployment_slot=DeploymentSlotFactory(project=project))
+    response = client.post(
+        EVENTS,
+        {
+            "recommendation_request_id": str(impression.request_id),
+            "event_type": "click",
+            "user_id": "u\x00",
+            "item_id": "i\x1b",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == {"user_id", "item_id"}
+    assert not ConversionEvent.objects.exists()

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, transaction
 from rest_framework.test import APIClient
 
 from core.models import JobStatus
@@ -129,14 +130,27 @@ def test_ab_test_lifecycle(client: APIClient, project: Any) -> None:
     assert client.post(f"{url}cancel/").status_code == 409
 
 
-def test_one_running_test_per_slot_pair(client: APIClient, project: Any) -> None:
+def test_a_project_runs_one_ab_test_at_a_time(client: APIClient, project: Any) -> None:
     first = ABTestFactory(project=project, status=ABTest.Status.RUNNING)
-    second = ABTestFactory(
-        project=project, control_slot=first.variant_slot, variant_slot=first.control_slot
-    )
+    # Other slots of the same project: traffic can still follow only one test.
+    second = ABTestFactory(project=project)
+
     response = client.post(f"{TESTS}{second.pk}/start/")
+
     assert response.status_code == 409
-    assert first.name in response.json()["error"]["message"]
+    message = response.json()["error"]["message"]
+    assert first.name in message
+    assert "one A/B test at a time" in message
+    second.refresh_from_db()
+    assert second.status == ABTest.Status.DRAFT
+    assert client.post(f"{TESTS}{first.pk}/stop/").status_code == 200
+    assert client.post(f"{TESTS}{second.pk}/start/").status_code == 200
+
+
+def test_the_database_refuses_a_second_running_test_in_a_project(project: Any) -> None:
+    ABTestFactory(project=project, status=ABTest.Status.RUNNING)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ABTestFactory(project=project, status=ABTest.Status.RUNNING)
 
 
 def test_running_arm_cannot_be_deleted(client: APIClient, project: Any) -> None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import signal
 import socket
-import struct
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,6 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.websocket_client import websocket
 
 REPO = Path(__file__).resolve().parents[3]
 ADMIN_PASSWORD = "e2e-admin-password-7f3c9a"
@@ -314,33 +313,8 @@ def test_ab_test_through_the_inference_service(platform: Platform, ml100k_csv: P
 
 
 def _websocket_messages(base_url: str, path: str) -> Iterator[dict]:  # type: ignore[type-arg]
-    """The JSON messages a WebSocket sends, read with a bare RFC 6455 client."""
-    host, port = base_url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=20) as connection:
-        key = base64.b64encode(os.urandom(16)).decode()
-        connection.sendall(
-            (
-                f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nOrigin: {base_url}\r\n"
-                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-            ).encode()
-        )
-        stream = connection.makefile("rb")
-        assert stream.readline().split()[1] == b"101"
-        while stream.readline() not in (b"\r\n", b""):
-            pass
-        while True:
-            opcode, length = stream.read(2)
-            if length & 0x7F == 126:
-                (size,) = struct.unpack("!H", stream.read(2))
-            elif length & 0x7F == 127:
-                (size,) = struct.unpack("!Q", stream.read(8))
-            else:
-                size = length & 0x7F
-            payload = stream.read(size)
-            if opcode & 0x0F == 0x8:  # close
-                return
-            yield json.loads(payload)
+    with websocket(base_url, path, origin=base_url) as opened:
+        yield from opened.messages()
 
 
 def test_the_proxy_serves_websockets_inference_the_admin_and_the_upload_limit(

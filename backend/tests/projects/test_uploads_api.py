@@ -465,6 +465,7 @@ def test_preview_of_parquet_makes_values_json_safe(
     assert body == {
         "columns": ["item_id", "released", "genres"],
         "rows": [[1, "1995-01-01", ["a", "b"]], [2, None, []]],
+        "total_rows": 2,
     }
 
 
@@ -558,14 +559,19 @@ def test_deleting_the_row_deletes_its_file(
     assert _stored_files() == []
 
 
-def test_uploads_cannot_be_edited(
+def test_uploads_cannot_be_edited_beyond_their_basename(
     client: APIClient, validated: Validated, project: Project
 ) -> None:
     data = validated(project, "a.csv", small_csv())
 
-    response = client.patch(f"/api/v1/training_data/{data.pk}/", {"n_rows": 1})
+    patched = client.patch(f"/api/v1/training_data/{data.pk}/", {"n_rows": 1})
+    replaced = client.put(f"/api/v1/training_data/{data.pk}/", {"basename": "b.csv"})
 
-    assert response.status_code == 405
+    assert patched.status_code == 400
+    assert patched.json()["error"]["fields"]["n_rows"] == ["Only basename can be changed here."]
+    assert replaced.status_code == 405
+    data.refresh_from_db()
+    assert (data.basename, data.n_rows) == ("a.csv", 5)
 
 
 def test_server_computed_fields_are_ignored_on_create(client: APIClient, project: Project) -> None:

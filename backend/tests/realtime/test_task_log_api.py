@@ -25,7 +25,9 @@ def test_logs_are_filtered_by_job_model_or_task(client: APIClient, project: Any)
         return [row["contents"] for row in client.get(URL, params).json()["results"]]
 
     assert contents(tuning_job=job.pk) == ["job line"]
+    assert contents(tuning_job_id=job.pk) == ["job line"]
     assert contents(trained_model=model.pk) == ["model line"]
+    assert contents(model_id=model.pk) == ["model line"]
     assert contents(task_id="t-1") == ["job line"]
     assert contents() == ["job line", "model line"]
 

@@ -298,3 +298,19 @@ def test_a_model_the_broker_cannot_take_is_failed_with_the_reason(
     model.refresh_from_db()
     assert model.status == JobStatus.FAILED
     assert model.error_message == "The training could not be queued: broker down"
+
+
+def test_ids_with_control_characters_are_refused_with_422(
+    client: APIClient, trained: TrainedModel
+) -> None:
+    preview = client.get(f"{URL}{trained.pk}/recommendation/", {"user_id": "1\x00"})
+    profile = client.post(
+        f"{URL}{trained.pk}/recommend_using_profile_interaction/",
+        {"item_ids": ["50", "181\n"]},
+        format="json",
+    )
+
+    assert preview.status_code == 422
+    assert "control characters" in preview.json()["error"]["fields"]["user_id"][0]
+    assert profile.status_code == 422
+    assert "U+000A" in profile.json()["error"]["message"]

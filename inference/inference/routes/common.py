@@ -20,6 +20,29 @@ PROJECT_ID = "A project's id."
 ModelId = Annotated[int, Path(ge=1, le=MAX_ID, description=MODEL_ID)]
 
 
+def record_impression(
+    runtime: Runtime,
+    model: LoadedModel,
+    *,
+    user_id: str,
+    items: list[tuple[str, float]],
+    slot: SlotRecord | None = None,
+) -> uuid.UUID:
+    """Record what was shown and return the ``request_id`` conversions refer to. Every
+    answer that carries a ``request_id`` got it here, so each one can be converted.
+    Answers for no particular user (a profile, similar items) record an empty user."""
+    request_id = uuid.uuid4()
+    runtime.impressions.record(
+        request_id=request_id,
+        project_id=model.project_id,
+        slot_id=None if slot is None else slot.slot_id,
+        model_id=model.model_id,
+        user_id=user_id,
+        item_ids=[item for item, _ in items],
+    )
+    return request_id
+
+
 async def recommend_recorded(
     runtime: Runtime,
     model: LoadedModel,
@@ -27,25 +50,17 @@ async def recommend_recorded(
     *,
     slot: SlotRecord | None = None,
 ) -> dict[str, Any]:
-    """One user's recommendations as the answer's fields, with the impression (and the
-    ``request_id`` conversions refer to) recorded."""
+    """One user's recommendations as the answer's fields, with the impression recorded."""
     items, fallback = await recommend.for_user(
         model, body, batcher=runtime.batcher, metrics=runtime.metrics
-    )
-    request_id = uuid.uuid4()
-    runtime.impressions.record(
-        request_id=request_id,
-        project_id=model.project_id,
-        slot_id=None if slot is None else slot.slot_id,
-        model_id=model.model_id,
-        user_id=body.user_id,
-        item_ids=[item for item, _ in items],
     )
     answer = {
         "model_id": model.model_id,
         "user_id": body.user_id,
         "items": scored_items(items),
-        "request_id": request_id,
+        "request_id": record_impression(
+            runtime, model, user_id=body.user_id, items=items, slot=slot
+        ),
         "fallback": fallback,
     }
     if slot is not None:

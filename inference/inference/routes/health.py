@@ -55,6 +55,7 @@ async def health(runtime: RuntimeDep, session: SessionDep) -> JSONResponse:
     up = database.ok and redis.ok
     body = Health(
         status="unavailable" if not up else "degraded" if failed or not events.ok else "ok",
+        loaded_models=len(models.loaded()),
         database=database,
         redis=redis,
         model_events=events,

@@ -6,7 +6,6 @@ body themselves (see ``inference.parsing``).
 
 from __future__ import annotations
 
-import uuid
 from typing import TypeVar
 
 from fastapi import APIRouter, Request
@@ -16,7 +15,7 @@ from inference.deps import runtime_of
 from inference.model_cache import LoadedModel
 from inference.parsing import KeyedRoute, described, path_id, read_body
 from inference.responses import JsonResponse, scored_items
-from inference.routes.common import MODEL_ID, recommend_recorded
+from inference.routes.common import MODEL_ID, recommend_recorded, record_impression
 from inference.runtime import Runtime
 from inference.schemas import (
     BatchPredictRequest,
@@ -63,7 +62,8 @@ async def predict(request: Request, key: KeyState) -> JsonResponse:
     openapi_extra=described(body=BatchPredictRequest, path=_MODEL_PATH),
 )
 async def predict_batch(request: Request, key: KeyState) -> JsonResponse:
-    """Top items for many users, scored together in one vectorised call."""
+    """Top items for many users, scored together in one vectorised call. Each user's
+    result is an impression of its own, with the ``request_id`` its conversions name."""
     runtime, model, body = await _model_and_body(request, key, BatchPredictRequest)
     recommend.check_batch_size(len(body.user_ids), runtime.settings)
     results = recommend.for_users(model, body, metrics=runtime.metrics)
@@ -71,10 +71,15 @@ async def predict_batch(request: Request, key: KeyState) -> JsonResponse:
         {
             "model_id": model.model_id,
             "results": [
-                {"user_id": user_id, "items": scored_items(items), "fallback": fallback}
+                {
+                    "model_id": model.model_id,
+                    "user_id": user_id,
+                    "items": scored_items(items),
+                    "request_id": record_impression(runtime, model, user_id=user_id, items=items),
+                    "fallback": fallback,
+                }
                 for user_id, items, fallback in results
             ],
-            "request_id": uuid.uuid4(),
         }
     )
 
@@ -92,7 +97,7 @@ async def predict_profile(request: Request, key: KeyState) -> JsonResponse:
         {
             "model_id": model.model_id,
             "items": scored_items(items),
-            "request_id": uuid.uuid4(),
+            "request_id": record_impression(runtime, model, user_id="", items=items),
             "fallback": fallback,
         }
     )

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from inference import recommend
 from inference.deps import ApiKeyDep, runtime_of
 from inference.responses import JsonResponse, scored_items
-from inference.routes.common import ModelId
-from inference.schemas import SimilarItems
+from inference.routes.common import ModelId, record_impression
+from inference.schemas import IdText, SimilarItems
 from recotem_common.limits import DEFAULT_CUTOFF, MAX_ITEM_IDS
 
 router = APIRouter(prefix="/similar", tags=["similar"])
@@ -21,16 +20,16 @@ router = APIRouter(prefix="/similar", tags=["similar"])
 async def similar_items(
     *,
     model_id: ModelId,
-    item_id: str,
+    item_id: Annotated[IdText, Path(description="The item to find neighbours of.")],
     key: ApiKeyDep,
     request: Request,
     cutoff: Annotated[int, Query(ge=1)] = DEFAULT_CUTOFF,
     exclude_items: Annotated[
-        list[str],
+        list[IdText],
         Query(max_length=MAX_ITEM_IDS, description="Items never to return."),
     ] = [],  # noqa: B006 - FastAPI copies defaults per request
     allow_items: Annotated[
-        list[str] | None,
+        list[IdText] | None,
         Query(max_length=MAX_ITEM_IDS, description="Return only among these items."),
     ] = None,
 ) -> JsonResponse:
@@ -50,6 +49,6 @@ async def similar_items(
             "model_id": model_id,
             "item_id": item_id,
             "items": scored_items(items),
-            "request_id": uuid.uuid4(),
+            "request_id": record_impression(runtime, model, user_id="", items=items),
         }
     )

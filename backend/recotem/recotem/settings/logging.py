@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from core.logs import ClientMistakeAsWarning, suspicious_operation_loggers
 from recotem.settings.env import env
 from recotem_common.logs import logging_config
 
@@ -14,5 +15,7 @@ LOGGING = logging_config(
     loggers={
         "django": {"handlers": ["console"], "level": DJANGO_LOG_LEVEL, "propagate": False},
         "celery": {"handlers": ["console"], "level": CELERY_LOG_LEVEL, "propagate": False},
+        **suspicious_operation_loggers(),
     },
 )
+LOGGING["filters"]["client_mistake_as_warning"] = {"()": ClientMistakeAsWarning}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+
+import { PIPELINE_STEPS } from "@/features/projects/pipeline";
+import { THEMES } from "@/stores/ui";
+
+import { mergeFeatureMessages, type Messages } from "./messages";
+
+const files = import.meta.glob<Messages>("../features/*/{en,ja}.json", { eager: true, import: "default" });
+const merged = mergeFeatureMessages(files);
+
+function keys(messages: unknown, prefix = ""): string[] {
+  if (typeof messages !== "object" || messages === null) return [prefix];
+  return Object.entries(messages).flatMap(([key, value]) => keys(value, prefix ? `${prefix}.${key}` : key));
+}
+
+function has(locale: "en" | "ja", key: string): boolean {
+  return keys(merged[locale]).includes(key);
+}
+
+describe("feature messages", () => {
+  it("say the same things in English and Japanese", () => {
+    expect(keys(merged.ja).sort()).toEqual(keys(merged.en).sort());
+  });
+
+  it("refuse a file whose top-level key is not its feature", () => {
+    expect(() => mergeFeatureMessages({ "../features/data/en.json": { projects: {} } })).toThrow(/"data"/);
+  });
+
+  // Keys chosen by a value at run time, which the linter cannot follow.
+  it.each(["en", "ja"] as const)("name every status, step and theme in %s", (locale) => {
+    const expected = [
+      ...["PENDING", "VALIDATING", "VALID", "INVALID"].flatMap((s) => [`data.status.${s}`, `data.detail.statusHelp.${s}`]),
+      ...PIPELINE_STEPS.map((step) => `projects.pipeline.steps.${step}`),
+      ...["uploadData", "waitForValidation", "fixData", "tune", "trainModel", "deploy", "watch"].map(
+        (next) => `projects.pipeline.next.${next}`,
+      ),
+      ...THEMES.map((theme) => `shell.theme.${theme}`),
+    ];
+    expect(expected.filter((key) => !has(locale, key))).toEqual([]);
+  });
+});

@@ -1,0 +1,122 @@
+import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw, type Router } from "vue-router";
+
+import ShellLayout from "@/features/shell/ShellLayout.vue";
+import { useSessionStore } from "@/stores/session";
+
+import { safeRedirect } from "./redirect";
+
+declare module "vue-router" {
+  interface RouteMeta {
+    /** Reachable without signing in. */
+    public?: boolean;
+    requiresAdmin?: boolean;
+    /** i18n key of the page's title. */
+    title?: string;
+    /** Which sidebar entry is current. */
+    section?: string;
+  }
+}
+
+const projectId = (route: RouteLocationNormalized) => ({ projectId: Number(route.params.projectId) });
+
+function uploadRoutes(kind: "training_data" | "item_meta_data", path: string, name: string): RouteRecordRaw[] {
+  const meta = { section: kind };
+  return [
+    {
+      path: `projects/:projectId(\\d+)/${path}`,
+      name,
+      component: () => import("@/features/data/DataListPage.vue"),
+      props: (route) => ({ ...projectId(route), kind }),
+      meta: { ...meta, title: kind === "training_data" ? "data.list.titleTraining" : "data.list.titleItemMeta" },
+    },
+    {
+      path: `projects/:projectId(\\d+)/${path}/upload`,
+      name: `${name}-upload`,
+      component: () => import("@/features/data/DataUploadPage.vue"),
+      props: (route) => ({ ...projectId(route), kind }),
+      meta: { ...meta, title: kind === "training_data" ? "data.upload.titleTraining" : "data.upload.titleItemMeta" },
+    },
+    {
+      path: `projects/:projectId(\\d+)/${path}/:uploadId(\\d+)`,
+      name: `${name}-detail`,
+      component: () => import("@/features/data/DataDetailPage.vue"),
+      props: (route) => ({ ...projectId(route), kind, uploadId: Number(route.params.uploadId) }),
+      meta: { ...meta, title: kind === "training_data" ? "data.list.titleTraining" : "data.list.titleItemMeta" },
+    },
+  ];
+}
+
+// Paths under /api/, /ws/, /admin/, /static/, /inference/ and /assets/ belong to nginx's
+// other routes: no page of the SPA may live there.
+export const routes: RouteRecordRaw[] = [
+  {
+    path: "/login",
+    name: "login",
+    component: () => import("@/features/auth/AuthLoginPage.vue"),
+    meta: { public: true, title: "auth.login.title" },
+  },
+  {
+    path: "/",
+    component: ShellLayout,
+    children: [
+      { path: "", redirect: { name: "projects" } },
+      {
+        path: "projects",
+        name: "projects",
+        component: () => import("@/features/projects/ProjectsListPage.vue"),
+        meta: { title: "projects.list.title", section: "projects" },
+      },
+      {
+        path: "projects/:projectId(\\d+)",
+        name: "project-dashboard",
+        component: () => import("@/features/projects/ProjectsDashboardPage.vue"),
+        props: projectId,
+        meta: { title: "shell.nav.dashboard", section: "dashboard" },
+      },
+      ...uploadRoutes("training_data", "data", "training-data"),
+      ...uploadRoutes("item_meta_data", "item-metadata", "item-meta-data"),
+      {
+        path: "account/password",
+        name: "password-change",
+        component: () => import("@/features/auth/AuthPasswordChangePage.vue"),
+        meta: { title: "auth.password.title" },
+      },
+      {
+        path: "users",
+        name: "users",
+        component: () => import("@/features/users/UsersListPage.vue"),
+        meta: { title: "users.title", section: "users", requiresAdmin: true },
+      },
+      {
+        path: ":pathMatch(.*)*",
+        name: "not-found",
+        component: () => import("@/features/errors/ErrorsNotFoundPage.vue"),
+        meta: { title: "errors.notFound.title" },
+      },
+    ],
+  },
+];
+
+export function installGuards(router: Router): void {
+  router.beforeEach(async (to) => {
+    const session = useSessionStore();
+    if (session.status === "unknown") await session.restore();
+    if (to.meta.public) {
+      return to.name === "login" && session.isSignedIn ? safeRedirect(to.query.redirect) : true;
+    }
+    if (!session.isSignedIn) {
+      return { name: "login", query: to.fullPath === "/" ? {} : { redirect: to.fullPath } };
+    }
+    // An admin page is not found for others: its existence tells them nothing.
+    if (to.meta.requiresAdmin && !session.isAdmin) {
+      return { name: "not-found", params: { pathMatch: to.path.slice(1).split("/") } };
+    }
+    return true;
+  });
+}
+
+export function createAppRouter(): Router {
+  const router = createRouter({ history: createWebHistory(), routes });
+  installGuards(router);
+  return router;
+}

@@ -1,0 +1,32 @@
+// Numbers, sizes and dates in the chosen language's conventions.
+import { useI18n } from "vue-i18n";
+
+const BYTE_UNITS = ["byte", "kilobyte", "megabyte", "gigabyte", "terabyte"] as const;
+
+export function formatBytes(bytes: number, locale: string): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return new Intl.NumberFormat(locale, {
+    style: "unit",
+    unit: BYTE_UNITS[unit],
+    unitDisplay: unit === 0 ? "long" : "short",
+    maximumFractionDigits: unit === 0 ? 0 : 1,
+  }).format(value);
+}
+
+export function useFormat() {
+  const { locale, d, n } = useI18n();
+  return {
+    bytes: (value: number | null | undefined) =>
+      value === null || value === undefined ? "—" : formatBytes(value, locale.value),
+    integer: (value: number | null | undefined) =>
+      value === null || value === undefined ? "—" : n(value, "integer"),
+    date: (value: string | null | undefined) => (value ? d(new Date(value), "date") : "—"),
+    dateTime: (value: string | null | undefined) =>
+      value ? d(new Date(value), "dateTime") : "—",
+  };
+}
