@@ -122,12 +122,13 @@ def _start(roles: dict[str, list[str]], env: dict[str, str]) -> dict[str, subpro
     processes = {}
     for name, command in roles.items():
         cwd = INFERENCE if name == "inference" else BACKEND_APP
-        # The ingestion worker loads only the projects tasks and skips Django's system
-        # checks (they import every URLconf, and with it the machine-learning stack);
-        # the web process runs the checks.
+        # The ingestion worker loads only the projects tasks, and beat (which sends tasks
+        # by name) none; both skip Django's system checks (they import every URLconf, and
+        # with it the machine-learning stack); the web process runs the checks.
+        lean_apps = {"ingestion": "projects", "beat": "core"}
         role_env = (
-            {**env, "CELERY_TASK_APPS": "projects", "CELERY_SKIP_CHECKS": "1"}
-            if name == "ingestion"
+            {**env, "CELERY_TASK_APPS": lean_apps[name], "CELERY_SKIP_CHECKS": "1"}
+            if name in lean_apps
             else env
         )
         processes[name] = subprocess.Popen(command, cwd=cwd, env=role_env)

@@ -125,8 +125,7 @@ def test_one_backend_image_built_once_serves_four_roles(stack: dict[str, Any]) -
 
 def test_setup_runs_before_the_backend_roles_and_nothing_races_it(stack: dict[str, Any]) -> None:
     services = stack["services"]
-    assert "migrate --no-input" in " ".join(services["setup"]["command"])
-    assert "create_default_admin" in " ".join(services["setup"]["command"])
+    assert services["setup"]["command"][:3] == ["python", "manage.py", "bootstrap"]
     assert services["setup"]["restart"] == "no"
     for name in ("backend", "worker", "beat", "inference"):
         depends = services[name]["depends_on"]
@@ -151,6 +150,12 @@ def test_every_long_running_service_has_a_health_check_and_memory_bounds(
             name
         )
     assert "HEALTHCHECK" in (REPO / "proxy.dockerfile").read_text()
+
+
+def test_beat_stays_out_of_the_machine_learning_stack(stack: dict[str, Any]) -> None:
+    environment = stack["services"]["beat"]["environment"]
+    assert environment["CELERY_TASK_APPS"] == "core"
+    assert environment["CELERY_SKIP_CHECKS"] == "1"
 
 
 def test_the_broker_never_evicts_and_inference_only_reads_the_data(stack: dict[str, Any]) -> None:

@@ -26,7 +26,7 @@ TARGET_PREREQUISITES = {
     "test-frontend": "frontend/package.json",
     "test-e2e": "frontend/package.json",
     "test-compose": "compose.yaml",
-    "test-chart-pods": "compose.yaml",
+    "test-chart-pods": "helm/tests/test_chart_pods.py",
 }
 
 

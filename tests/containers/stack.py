@@ -221,6 +221,24 @@ class Stack:
             usage[name.removeprefix(f"{self.project}-").rsplit("-", 1)[0]] = _mebibytes(amount)
         return usage
 
+    def process_memory(self, service: str) -> list[tuple[str, float]]:
+        """Resident memory in MiB of each process of a Python service's container."""
+        script = (
+            "import os, pathlib\n"
+            "for status in sorted(pathlib.Path('/proc').glob('[0-9]*/status')):\n"
+            "    if status.parent.name == str(os.getpid()):\n"
+            "        continue\n"
+            "    fields = dict(line.split(':', 1) for line in status.read_text().splitlines())\n"
+            "    cmdline = (status.parent / 'cmdline').read_bytes().decode().split(chr(0))\n"
+            "    if 'VmRSS' in fields:\n"
+            "        print(int(fields['VmRSS'].split()[0]) / 1024, ' '.join(cmdline)[:60])"
+        )
+        output = self.compose("exec", "-T", service, "python", "-c", script).stdout
+        return [
+            (command.strip(), float(rss))
+            for rss, _, command in (line.partition(" ") for line in output.splitlines())
+        ]
+
     def down(self) -> None:
         self.compose("down", "--volumes", "--remove-orphans", "--timeout", "20", check=False)
 

@@ -247,6 +247,9 @@ def test_login_upload_tune_and_serve_movielens(check: Check, tmp_path: Path) -> 
     for header in SECURITY_HEADERS:
         assert header in served.headers, header
     check.found["items"] = served.json()["items"]
+    processes = check.full.process_memory("inference")
+    check.figures["inference_processes_mib_with_model"] = processes
+    log("inference processes with the model loaded (MiB): " + repr(processes))
 
 
 def test_the_admin_and_its_static_files(check: Check) -> None:

@@ -163,3 +163,28 @@ def test_wait_db_gives_up_after_the_timeout_with_a_clear_message(
 
     with pytest.raises(CommandError, match=r"not reachable after 0\.2 s .*connection refused"):
         _run("wait_db", "--timeout", "0.2", "--interval", "0.05")
+
+
+# --- bootstrap ------------------------------------------------------------------------
+
+
+def test_bootstrap_prepares_an_installation_and_a_second_run_changes_nothing(
+    db: None, settings: Any, tmp_path: Any
+) -> None:
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.DEFAULT_ADMIN_USERNAME = "root"
+    settings.DEFAULT_ADMIN_PASSWORD = "bootstrap-admin-passphrase"
+
+    out, _ = _run("bootstrap", "--timeout", "5")
+
+    assert "The database is available." in out
+    assert (settings.STATIC_ROOT / "admin" / "css" / "base.css").is_file()
+    admin = User.objects.get(username="root")
+    assert admin.check_password("bootstrap-admin-passphrase")
+
+    settings.DEFAULT_ADMIN_PASSWORD = "another-passphrase"
+    again, _ = _run("bootstrap", "--timeout", "5")
+
+    assert "No migrations to apply." in again
+    assert "A superuser already exists; no account was changed." in again
+    assert User.objects.get(username="root").password == admin.password

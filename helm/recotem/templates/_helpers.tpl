@@ -470,6 +470,8 @@ port, rate limits, body limit and the trusted hop.
 {{- define "recotem.proxyConfigData" -}}
 {{- $proxy := .Values.proxy -}}
 PROXY_LISTEN: {{ include "recotem.proxyPort" . | quote }}
+{{- /* The proxy image starts nginx with the configuration PROXY_CONFIG names. */}}
+PROXY_CONFIG: {{ ternary "nginx.conf" "nginx-inference.conf" (eq (include "recotem.fullStack" .) "true") | quote }}
 {{- if include "recotem.fullStack" . }}
 PROXY_BACKEND: {{ printf "%s:%s" (include "recotem.componentName" (dict "root" . "component" "backend")) (include "recotem.backendPort" .) | quote }}
 {{- end }}
