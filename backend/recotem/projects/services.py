@@ -120,15 +120,29 @@ def project_update(*, project: Project, data: dict[str, Any]) -> Project:
 
 
 def _revalidate_project_uploads(project: Project) -> None:
-    for model, validation in (
-        (TrainingData, TaskName.VALIDATE_TRAINING_DATA),
-        (ItemMetaData, TaskName.VALIDATE_ITEM_META_DATA),
-    ):
+    for model in VALIDATIONS:
         uploads = model.objects.filter(project=project).exclude(file="").exclude(file=None)
         ids = list(uploads.values_list("pk", flat=True))
         uploads.update(validation_status=ValidationStatus.PENDING, validation_error="")
         for pk in ids:
-            queue_on_commit(task(validation, pk))
+            _queue_validation(model, pk)
+
+
+VALIDATIONS: dict[type[Upload], TaskName] = {
+    TrainingData: TaskName.VALIDATE_TRAINING_DATA,
+    ItemMetaData: TaskName.VALIDATE_ITEM_META_DATA,
+}
+
+
+def _queue_validation(model: type[Upload], pk: int) -> None:
+    def unqueued(error: Exception) -> None:
+        # The row and its file are committed already: keep both and say how to retry.
+        message = f"The validation could not be queued: {error}. Ask to validate it again."
+        model.objects.filter(pk=pk, validation_status=ValidationStatus.PENDING).update(
+            validation_status=ValidationStatus.INVALID, validation_error=message
+        )
+
+    queue_on_commit(task(VALIDATIONS[model], pk), on_failure=unqueued)
 
 
 def _delete_files_after_commit(names: list[str]) -> None:
@@ -187,7 +201,7 @@ def _check_upload(file: UploadedFile) -> str:
     return basename
 
 
-def _store_upload(upload: Upload, file: UploadedFile, validation: TaskName) -> None:
+def _store_upload(upload: Upload, file: UploadedFile) -> None:
     basename = _check_upload(file)
     upload.basename = basename
     upload.filesize = file.size
@@ -199,23 +213,25 @@ def _store_upload(upload: Upload, file: UploadedFile, validation: TaskName) -> N
     try:
         with transaction.atomic():
             upload.save()
-            queue_on_commit(task(validation, upload.pk))
+            _queue_validation(type(upload), upload.pk)
     except BaseException:
         upload.file.delete(save=False)
         raise
+    if upload.validation_status == ValidationStatus.PENDING:
+        upload.refresh_from_db(fields=["validation_status", "validation_error"])
 
 
 def training_data_create(*, project: Project, file: UploadedFile) -> TrainingData:
     """Stores an interaction log and queues its validation."""
     training_data = TrainingData(project=project)
-    _store_upload(training_data, file, TaskName.VALIDATE_TRAINING_DATA)
+    _store_upload(training_data, file)
     return training_data
 
 
 def item_meta_data_create(*, project: Project, file: UploadedFile) -> ItemMetaData:
     """Stores an item-metadata table and queues its validation."""
     item_meta_data = ItemMetaData(project=project)
-    _store_upload(item_meta_data, file, TaskName.VALIDATE_ITEM_META_DATA)
+    _store_upload(item_meta_data, file)
     return item_meta_data
 
 
@@ -235,6 +251,23 @@ def upload_unlink_file(*, upload: Upload) -> Upload:
         upload.file = None
         if name:
             _delete_files_after_commit([name])
+    return upload
+
+
+def upload_revalidate(*, upload: Upload) -> Upload:
+    """Queues the validation of a stored file again, e.g. after the broker was down."""
+    if not upload.file:
+        raise Conflict("The file of this upload was removed; upload it again.")
+    _ensure_not_busy(upload, "validate it again")
+    model = type(upload)
+    queued = model.objects.filter(pk=upload.pk).exclude(
+        validation_status__in=(ValidationStatus.PENDING, ValidationStatus.VALIDATING)
+    )
+    with transaction.atomic():
+        if not queued.update(validation_status=ValidationStatus.PENDING, validation_error=""):
+            raise Conflict("The file is already waiting for validation or being validated.")
+        _queue_validation(model, upload.pk)
+    upload.refresh_from_db()
     return upload
 
 

@@ -168,7 +168,16 @@ def retraining_run_request(
 
 
 def _queue_run(run_id: int, *, countdown: int = 0) -> None:
-    queue_on_commit(task(TaskName.EXECUTE_RETRAINING_RUN, run_id, countdown=countdown))
+    def unqueued(error: Exception) -> None:
+        # The run row is committed already: say why nothing will execute it.
+        run = RetrainingRun.objects.select_related("schedule").filter(pk=run_id).first()
+        if run is not None and run.status == RetrainingRun.Status.PENDING:
+            message = f"The run could not be queued: {error}. Trigger the schedule again."
+            retraining_run_finish(run=run, status=RetrainingRun.Status.FAILED, message=message)
+
+    queue_on_commit(
+        task(TaskName.EXECUTE_RETRAINING_RUN, run_id, countdown=countdown), on_failure=unqueued
+    )
 
 
 def retraining_scheduled_fire(*, schedule_id: int) -> None:
