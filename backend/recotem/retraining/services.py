@@ -4,6 +4,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -34,6 +35,9 @@ RETRY_BASE_SECONDS = 60
 def _check_consistency(project: Project, values: Mapping[str, Any]) -> None:
     cron.cron_fields(values["cron_expression"])
     cron.zone(values["timezone"])
+    cron.check_interval(
+        values["cron_expression"], values["timezone"], settings.RETRAINING_MIN_INTERVAL_MINUTES
+    )
     for field in ("training_data", "model_configuration", "deploy_slot"):
         related = values.get(field)
         if related is not None and related.project_id != project.pk:
