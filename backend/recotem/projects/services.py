@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from datetime import timedelta
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import PurePath
@@ -123,7 +124,11 @@ def _revalidate_project_uploads(project: Project) -> None:
     for model in VALIDATIONS:
         uploads = model.objects.filter(project=project).exclude(file="").exclude(file=None)
         ids = list(uploads.values_list("pk", flat=True))
-        uploads.update(validation_status=ValidationStatus.PENDING, validation_error="")
+        uploads.update(
+            validation_status=ValidationStatus.PENDING,
+            validation_error="",
+            updated_at=timezone.now(),
+        )
         for pk in ids:
             _queue_validation(model, pk)
 
@@ -264,7 +269,11 @@ def upload_revalidate(*, upload: Upload) -> Upload:
         validation_status__in=(ValidationStatus.PENDING, ValidationStatus.VALIDATING)
     )
     with transaction.atomic():
-        if not queued.update(validation_status=ValidationStatus.PENDING, validation_error=""):
+        if not queued.update(
+            validation_status=ValidationStatus.PENDING,
+            validation_error="",
+            updated_at=timezone.now(),
+        ):
             raise Conflict("The file is already waiting for validation or being validated.")
         _queue_validation(model, upload.pk)
     upload.refresh_from_db()
@@ -290,7 +299,9 @@ def _validate(model: type[Upload], pk: int, inspect: Callable[[Upload], TableSta
     upload = model.objects.select_related("project").filter(pk=pk).first()
     if upload is None or not upload.file:
         return
-    model.objects.filter(pk=pk).update(validation_status=ValidationStatus.VALIDATING)
+    model.objects.filter(pk=pk).update(
+        validation_status=ValidationStatus.VALIDATING, updated_at=timezone.now()
+    )
     result: dict[str, Any]
     try:
         stats = inspect(upload)
@@ -318,6 +329,39 @@ def _validate(model: type[Upload], pk: int, inspect: Callable[[Upload], TableSta
             result["valid_columns_list_json"] = [c for c in stats.columns if c != item_column]
     # update(), not save(): the row may have been unlinked while it was being read.
     model.objects.filter(pk=pk).update(validated_at=timezone.now(), **result)
+
+
+def uploads_reap() -> list[tuple[str, int]]:
+    """Fail validations no worker started within the queued-work timeout, or that ran
+    longer than any task may run (a killed worker); either can be asked for again."""
+    now = timezone.now()
+    queued = timedelta(minutes=settings.QUEUED_WORK_TIMEOUT_MINUTES)
+    running = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 600)
+    bounds = (
+        (
+            ValidationStatus.PENDING,
+            now - queued,
+            f"No worker started the validation within {int(queued.total_seconds() // 60)} "
+            "minutes: its queued task was lost or the workers are down.",
+        ),
+        (
+            ValidationStatus.VALIDATING,
+            now - running,
+            "The validation worker stopped before finishing.",
+        ),
+    )
+    reaped = []
+    for model in VALIDATIONS:
+        for status, cutoff, reason in bounds:
+            stalled = model.objects.filter(validation_status=status, updated_at__lt=cutoff)
+            ids = list(stalled.values_list("pk", flat=True))
+            stalled.filter(pk__in=ids).update(
+                validation_status=ValidationStatus.INVALID,
+                validation_error=f"{reason} Ask to validate it again.",
+                updated_at=now,
+            )
+            reaped += [(model.__name__, pk) for pk in ids]
+    return reaped
 
 
 def training_data_validate(*, training_data_id: int) -> None:

@@ -388,6 +388,23 @@ def trained_models_reap() -> list[int]:
     for model in stale.select_related("configuration"):
         _fail(model, "The training worker stopped before finishing.")
         reaped.append(model.pk)
+    minutes = settings.QUEUED_WORK_TIMEOUT_MINUTES
+    # Models without a task are trained in the process that created them.
+    unstarted = TrainedModel.objects.filter(
+        status=JobStatus.PENDING,
+        ins_datetime__lt=timezone.now() - timedelta(minutes=minutes),
+    ).exclude(task_id="")
+    for model in unstarted.select_related("configuration"):
+        # Claimed first: a worker may start the training meanwhile.
+        claimed = TrainedModel.objects.filter(pk=model.pk, status=JobStatus.PENDING)
+        if not claimed.update(status=JobStatus.FAILED):
+            continue
+        _fail(
+            model,
+            f"No worker started the training within {minutes} minutes: its queued task was "
+            "lost or the workers are down. Train the configuration again.",
+        )
+        reaped.append(model.pk)
     return reaped
 
 

@@ -38,3 +38,7 @@ CELERY_WORKER_CONCURRENCY: int | None = env.int("CELERY_WORKER_CONCURRENCY", def
 # The shortest gap between two firings of a retraining schedule: each firing retrains
 # (or retunes) a model, so a schedule firing every minute would occupy the workers.
 RETRAINING_MIN_INTERVAL_MINUTES: int = env.int("RETRAINING_MIN_INTERVAL_MINUTES", default=60)
+# How long queued work (a tuning job, a model, an upload's validation) may wait for a
+# worker before the reaper fails it with the reason: a lost message (the embedded Redis
+# keeps nothing across a restart) would otherwise leave it PENDING for ever.
+QUEUED_WORK_TIMEOUT_MINUTES: int = env.int("QUEUED_WORK_TIMEOUT_MINUTES", default=360)
