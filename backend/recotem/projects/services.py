@@ -3,9 +3,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from datetime import timedelta
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import PurePath
 from typing import Any
 

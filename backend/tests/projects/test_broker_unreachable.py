@@ -3,7 +3,6 @@ keeps what the client sent, and can be retried once the broker is back."""
 
 from __future__ import annotations
 
-
 import pytest
 from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
