@@ -22,7 +22,7 @@ from irspack.utils import df_to_sparse
 
 from core.events import publish_model_event_on_commit
 from core.exceptions import ApplicationError, Conflict, ValidationFailed, field_error
-from core.models import JobStatus
+from core.models import TERMINAL_JOB_STATUSES, JobStatus
 from core.services import model_update
 from core.tasks import TaskName, queue_on_commit, task
 from projects.ingestion import load_interactions
@@ -254,7 +254,9 @@ def trained_model_train(
     model = TrainedModel.objects.select_related("configuration__project", "data_loc__project").get(
         pk=model_id
     )
-    if model.status == JobStatus.COMPLETED:
+    # A redelivered task (its worker was killed) must not revive a model that ended,
+    # e.g. one the reaper failed.
+    if model.status in TERMINAL_JOB_STATUSES:
         return model
     model.status = JobStatus.RUNNING
     model.started_at = timezone.now()
