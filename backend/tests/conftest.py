@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -163,6 +164,28 @@ def sent_tasks(monkeypatch: pytest.MonkeyPatch) -> list[SentTask]:
 
     monkeypatch.setattr(celery_app, "send_task", send_task)
     return sent
+
+
+@pytest.fixture
+def broker_unreachable() -> Iterator[str]:
+    """The broker URL points at a loopback port nothing listens on, so queueing fails
+    the way it does when the broker is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.6.1", 0))
+        port = probe.getsockname()[1]
+    url = f"redis://127.0.6.1:{port}/0"
+    conf = celery_app.conf
+    saved = {key: conf.get(key) for key in ("broker_url", "task_publish_retry")}
+
+    def reconnect(**values: Any) -> None:
+        conf.update(values)
+        # The connection and producer pools hold connections to the previous broker.
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    reconnect(broker_url=url, task_publish_retry=False)
+    yield url
+    reconnect(**saved)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ OUR_APPS = ("projects", "tuning", "training", "retraining")
 REAPERS = {
     "tuning: fail stalled jobs": "tuning.reap_stalled_jobs",
     "training: fail stalled models": "training.reap_stalled_models",
+    "projects: fail stalled validations": "projects.reap_stalled_uploads",
 }
 
 

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 class TaskName(StrEnum):
     VALIDATE_TRAINING_DATA = "projects.validate_training_data"
     VALIDATE_ITEM_META_DATA = "projects.validate_item_meta_data"
+    REAP_STALLED_UPLOADS = "projects.reap_stalled_uploads"
     PREPARE_TUNING_JOB = "tuning.prepare_job"
     RUN_TUNING_TRIALS = "tuning.run_trials"
     FINALIZE_TUNING_JOB = "tuning.finalize_job"

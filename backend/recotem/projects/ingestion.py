@@ -30,6 +30,7 @@ from projects.readers import (
     open_table,
 )
 from projects.timestamps import ACCEPTED_TIME_TEXT, BadTimeValueError, TimeColumnParser
+from recotem_common.limits import MAX_ID_LENGTH
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -122,6 +123,14 @@ class _Scan:
         if pc.any(empty).as_py():
             where = self.source.where(first + pc.index(empty, True).as_py())
             raise DataFileError(f"{where}: the {column} value is empty.")
+        # Longer ids could never be asked for: the inference service refuses them.
+        too_long = pc.greater(pc.utf8_length(values.cast(pa.string())), MAX_ID_LENGTH)
+        if pc.any(too_long).as_py():
+            where = self.source.where(first + pc.index(too_long, True).as_py())
+            raise DataFileError(
+                f"{where}: the {column} value is longer than {MAX_ID_LENGTH} characters, "
+                "the longest id recommendations can be asked for; shorten the ids."
+            )
         return values.cast(pa.string())
 
     def times(self, data: pa.RecordBatch, first: int, parser: TimeColumnParser) -> pa.Array:

@@ -79,6 +79,13 @@ def kind_from_name(name: str) -> str:
     return kind
 
 
+def _too_large(limit: int) -> DataFileError:
+    return DataFileError(
+        f"Decompressed, this file is larger than the {megabytes(limit)} limit; "
+        "upload a smaller file."
+    )
+
+
 class _BoundedGunzip(io.RawIOBase):
     """Decompresses a gzip stream and stops as soon as the output passes ``limit`` bytes."""
 
@@ -98,10 +105,7 @@ class _BoundedGunzip(io.RawIOBase):
             raise DataFileError(f"The gzip data is corrupt or truncated ({exc}).") from exc
         self._produced += n
         if self._produced > self._limit:
-            raise DataFileError(
-                "Decompressed, this file is larger than the "
-                f"{megabytes(self._limit)} limit; upload a smaller file."
-            )
+            raise _too_large(self._limit)
         return n
 
     def close(self) -> None:
@@ -420,21 +424,35 @@ class JsonLinesSource:
 class ParquetSource:
     kind = "parquet"
 
-    def __init__(self, handle: IO[bytes]) -> None:
+    def __init__(self, handle: IO[bytes], max_decompressed_size: int) -> None:
         try:
             self._file = pq.ParquetFile(handle)
         except (pa.ArrowInvalid, OSError) as exc:
             raise DataFileError(f"This is not a readable Parquet file ({exc}).") from exc
+        self._limit = max_decompressed_size
+        # Checked from the metadata before any page is read: the uncompressed size of
+        # every row group.
+        metadata = self._file.metadata
+        uncompressed = sum(
+            metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups)
+        )
+        if uncompressed > self._limit:
+            raise _too_large(self._limit)
         self.columns = list(self._file.schema_arrow.names)
         _check_header(self.columns, where="Schema")
 
     def batches(self, columns: Sequence[str] | None = None) -> Iterator[Batch]:
-        first = 0
+        first = decoded = 0
         try:
             for data in self._file.iter_batches(
                 batch_size=PARQUET_BATCH_ROWS,
                 columns=list(columns) if columns is not None else None,
             ):
+                # Dictionary and run-length encoding expand further once decoded,
+                # which the metadata's sizes do not show.
+                decoded += data.nbytes
+                if decoded > self._limit:
+                    raise _too_large(self._limit)
                 yield Batch(first, data)
                 first += data.num_rows
         except (pa.ArrowInvalid, OSError) as exc:
@@ -463,7 +481,7 @@ def open_table(stored: StoredFile) -> Iterator[TableSource]:
         return
     if not stored.is_gzipped():
         with stored.opener() as handle:
-            yield ParquetSource(handle)
+            yield ParquetSource(handle, stored.max_decompressed_size)
         return
     # Parquet needs random access, so a gzipped one is expanded to a temporary file
     # (still bounded by the decompression limit).
@@ -472,7 +490,7 @@ def open_table(stored: StoredFile) -> Iterator[TableSource]:
             while block := stream.read(1024 * 1024):
                 spool.write(block)
         spool.seek(0)
-        yield ParquetSource(spool)
+        yield ParquetSource(spool, stored.max_decompressed_size)
 
 
 def format_label(source: TableSource, stored: StoredFile) -> str:

@@ -5,6 +5,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import PurePath
 from typing import Any
 
@@ -120,15 +121,33 @@ def project_update(*, project: Project, data: dict[str, Any]) -> Project:
 
 
 def _revalidate_project_uploads(project: Project) -> None:
-    for model, validation in (
-        (TrainingData, TaskName.VALIDATE_TRAINING_DATA),
-        (ItemMetaData, TaskName.VALIDATE_ITEM_META_DATA),
-    ):
+    for model in VALIDATIONS:
         uploads = model.objects.filter(project=project).exclude(file="").exclude(file=None)
         ids = list(uploads.values_list("pk", flat=True))
-        uploads.update(validation_status=ValidationStatus.PENDING, validation_error="")
+        uploads.update(
+            validation_status=ValidationStatus.PENDING,
+            validation_error="",
+            updated_at=timezone.now(),
+        )
         for pk in ids:
-            queue_on_commit(task(validation, pk))
+            _queue_validation(model, pk)
+
+
+VALIDATIONS: dict[type[Upload], TaskName] = {
+    TrainingData: TaskName.VALIDATE_TRAINING_DATA,
+    ItemMetaData: TaskName.VALIDATE_ITEM_META_DATA,
+}
+
+
+def _queue_validation(model: type[Upload], pk: int) -> None:
+    def unqueued(error: Exception) -> None:
+        # The row and its file are committed already: keep both and say how to retry.
+        message = f"The validation could not be queued: {error}. Ask to validate it again."
+        model.objects.filter(pk=pk, validation_status=ValidationStatus.PENDING).update(
+            validation_status=ValidationStatus.INVALID, validation_error=message
+        )
+
+    queue_on_commit(task(VALIDATIONS[model], pk), on_failure=unqueued)
 
 
 def _delete_files_after_commit(names: list[str]) -> None:
@@ -187,7 +206,7 @@ def _check_upload(file: UploadedFile) -> str:
     return basename
 
 
-def _store_upload(upload: Upload, file: UploadedFile, validation: TaskName) -> None:
+def _store_upload(upload: Upload, file: UploadedFile) -> None:
     basename = _check_upload(file)
     upload.basename = basename
     upload.filesize = file.size
@@ -199,23 +218,25 @@ def _store_upload(upload: Upload, file: UploadedFile, validation: TaskName) -> N
     try:
         with transaction.atomic():
             upload.save()
-            queue_on_commit(task(validation, upload.pk))
+            _queue_validation(type(upload), upload.pk)
     except BaseException:
         upload.file.delete(save=False)
         raise
+    if upload.validation_status == ValidationStatus.PENDING:
+        upload.refresh_from_db(fields=["validation_status", "validation_error"])
 
 
 def training_data_create(*, project: Project, file: UploadedFile) -> TrainingData:
     """Stores an interaction log and queues its validation."""
     training_data = TrainingData(project=project)
-    _store_upload(training_data, file, TaskName.VALIDATE_TRAINING_DATA)
+    _store_upload(training_data, file)
     return training_data
 
 
 def item_meta_data_create(*, project: Project, file: UploadedFile) -> ItemMetaData:
     """Stores an item-metadata table and queues its validation."""
     item_meta_data = ItemMetaData(project=project)
-    _store_upload(item_meta_data, file, TaskName.VALIDATE_ITEM_META_DATA)
+    _store_upload(item_meta_data, file)
     return item_meta_data
 
 
@@ -238,6 +259,27 @@ def upload_unlink_file(*, upload: Upload) -> Upload:
     return upload
 
 
+def upload_revalidate(*, upload: Upload) -> Upload:
+    """Queues the validation of a stored file again, e.g. after the broker was down."""
+    if not upload.file:
+        raise Conflict("The file of this upload was removed; upload it again.")
+    _ensure_not_busy(upload, "validate it again")
+    model = type(upload)
+    queued = model.objects.filter(pk=upload.pk).exclude(
+        validation_status__in=(ValidationStatus.PENDING, ValidationStatus.VALIDATING)
+    )
+    with transaction.atomic():
+        if not queued.update(
+            validation_status=ValidationStatus.PENDING,
+            validation_error="",
+            updated_at=timezone.now(),
+        ):
+            raise Conflict("The file is already waiting for validation or being validated.")
+        _queue_validation(model, upload.pk)
+    upload.refresh_from_db()
+    return upload
+
+
 def upload_delete(*, upload: Upload) -> None:
     _ensure_not_busy(upload, "delete it")
     name = upload.file.name if upload.file else ""
@@ -257,7 +299,9 @@ def _validate(model: type[Upload], pk: int, inspect: Callable[[Upload], TableSta
     upload = model.objects.select_related("project").filter(pk=pk).first()
     if upload is None or not upload.file:
         return
-    model.objects.filter(pk=pk).update(validation_status=ValidationStatus.VALIDATING)
+    model.objects.filter(pk=pk).update(
+        validation_status=ValidationStatus.VALIDATING, updated_at=timezone.now()
+    )
     result: dict[str, Any]
     try:
         stats = inspect(upload)
@@ -285,6 +329,39 @@ def _validate(model: type[Upload], pk: int, inspect: Callable[[Upload], TableSta
             result["valid_columns_list_json"] = [c for c in stats.columns if c != item_column]
     # update(), not save(): the row may have been unlinked while it was being read.
     model.objects.filter(pk=pk).update(validated_at=timezone.now(), **result)
+
+
+def uploads_reap() -> list[tuple[str, int]]:
+    """Fail validations no worker started within the queued-work timeout, or that ran
+    longer than any task may run (a killed worker); either can be asked for again."""
+    now = timezone.now()
+    queued = timedelta(minutes=settings.QUEUED_WORK_TIMEOUT_MINUTES)
+    running = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 600)
+    bounds = (
+        (
+            ValidationStatus.PENDING,
+            now - queued,
+            f"No worker started the validation within {int(queued.total_seconds() // 60)} "
+            "minutes: its queued task was lost or the workers are down.",
+        ),
+        (
+            ValidationStatus.VALIDATING,
+            now - running,
+            "The validation worker stopped before finishing.",
+        ),
+    )
+    reaped = []
+    for model in VALIDATIONS:
+        for status, cutoff, reason in bounds:
+            stalled = model.objects.filter(validation_status=status, updated_at__lt=cutoff)
+            ids = list(stalled.values_list("pk", flat=True))
+            stalled.filter(pk__in=ids).update(
+                validation_status=ValidationStatus.INVALID,
+                validation_error=f"{reason} Ask to validate it again.",
+                updated_at=now,
+            )
+            reaped += [(model.__name__, pk) for pk in ids]
+    return reaped
 
 
 def training_data_validate(*, training_data_id: int) -> None:

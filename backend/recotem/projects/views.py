@@ -130,6 +130,12 @@ class UploadViewSet(BasenameChangeMixin, OwnedModelViewSet):
         upload = services.upload_unlink_file(upload=self.get_object())
         return Response(self.get_serializer(upload).data)
 
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def revalidate(self, request: Request, pk: str | None = None) -> Response:
+        upload = services.upload_revalidate(upload=self.get_object())
+        return Response(self.get_serializer(upload).data)
+
 
 class TrainingDataViewSet(UploadViewSet):
     queryset = TrainingData.objects.all()

@@ -22,6 +22,10 @@ app.conf.beat_schedule = {
         "task": TaskName.REAP_STALLED_MODELS,
         "schedule": REAPER_INTERVAL,
     },
+    "projects: fail stalled validations": {
+        "task": TaskName.REAP_STALLED_UPLOADS,
+        "schedule": REAPER_INTERVAL,
+    },
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -30,6 +31,26 @@ def cron_fields(expression: str) -> dict[str, str]:
             field_message="Check each field's range, e.g. minute 0-59.",
         )
     return dict(zip(CRON_FIELDS, parts, strict=True))
+
+
+# Firings compared to find the shortest gap of an expression: enough to cover the
+# irregular gaps of lists and ranges within an hour and a day.
+FIRINGS_COMPARED = 64
+
+
+def check_interval(expression: str, timezone_name: str, minimum_minutes: int) -> None:
+    """A 400 when two firings of the expression come closer than ``minimum_minutes``."""
+    firings = croniter(expression, datetime.now(zone(timezone_name)))
+    times = [firings.get_next(datetime) for _ in range(FIRINGS_COMPARED)]
+    shortest = min(later - earlier for earlier, later in itertools.pairwise(times))
+    if shortest.total_seconds() < minimum_minutes * 60:
+        raise field_error(
+            "cron_expression",
+            f"'{expression}' fires every {shortest.total_seconds() / 60:g} minutes at times; "
+            f"schedules may fire at most once every {minimum_minutes} minutes "
+            "(RETRAINING_MIN_INTERVAL_MINUTES). Example: '0 2 * * *' is daily at 02:00.",
+            field_message=f"Fire at most once every {minimum_minutes} minutes.",
+        )
 
 
 def zone(name: str) -> ZoneInfo:

@@ -4,6 +4,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -34,6 +35,9 @@ RETRY_BASE_SECONDS = 60
 def _check_consistency(project: Project, values: Mapping[str, Any]) -> None:
     cron.cron_fields(values["cron_expression"])
     cron.zone(values["timezone"])
+    cron.check_interval(
+        values["cron_expression"], values["timezone"], settings.RETRAINING_MIN_INTERVAL_MINUTES
+    )
     for field in ("training_data", "model_configuration", "deploy_slot"):
         related = values.get(field)
         if related is not None and related.project_id != project.pk:
@@ -168,7 +172,16 @@ def retraining_run_request(
 
 
 def _queue_run(run_id: int, *, countdown: int = 0) -> None:
-    queue_on_commit(task(TaskName.EXECUTE_RETRAINING_RUN, run_id, countdown=countdown))
+    def unqueued(error: Exception) -> None:
+        # The run row is committed already: say why nothing will execute it.
+        run = RetrainingRun.objects.select_related("schedule").filter(pk=run_id).first()
+        if run is not None and run.status == RetrainingRun.Status.PENDING:
+            message = f"The run could not be queued: {error}. Trigger the schedule again."
+            retraining_run_finish(run=run, status=RetrainingRun.Status.FAILED, message=message)
+
+    queue_on_commit(
+        task(TaskName.EXECUTE_RETRAINING_RUN, run_id, countdown=countdown), on_failure=unqueued
+    )
 
 
 def retraining_scheduled_fire(*, schedule_id: int) -> None:

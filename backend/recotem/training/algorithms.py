@@ -17,6 +17,8 @@ from irspack.optimization.parameter_range import ParameterRange
 from irspack.recommenders.base import BaseRecommender, RecommenderConfig
 from pydantic import ValidationError
 
+from core.limits import PARAMETER_BOUNDS
+
 MB = 1024 * 1024
 _F32 = 4
 _F64 = 8
@@ -192,7 +194,15 @@ def validate_parameters(algorithm: Algorithm, params: Mapping[str, Any]) -> dict
             else:
                 problems[name] = item["msg"]
         raise InvalidParametersError(problems) from None
-    return config.model_dump(include=set(params))
+    values = config.model_dump(include=set(params))
+    out_of_range = {
+        name: f"{name} must be between {low} and {high}; {values[name]} is out of range."
+        for name, (low, high) in PARAMETER_BOUNDS.items()
+        if isinstance(values.get(name), int) and not low <= values[name] <= high
+    }
+    if out_of_range:
+        raise InvalidParametersError(out_of_range)
+    return values
 
 
 def build_recommender(

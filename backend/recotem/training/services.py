@@ -22,7 +22,7 @@ from irspack.utils import df_to_sparse
 
 from core.events import publish_model_event_on_commit
 from core.exceptions import ApplicationError, Conflict, ValidationFailed, field_error
-from core.models import JobStatus
+from core.models import TERMINAL_JOB_STATUSES, JobStatus
 from core.services import model_update
 from core.tasks import TaskName, queue_on_commit, task
 from projects.ingestion import load_interactions
@@ -254,7 +254,9 @@ def trained_model_train(
     model = TrainedModel.objects.select_related("configuration__project", "data_loc__project").get(
         pk=model_id
     )
-    if model.status == JobStatus.COMPLETED:
+    # A redelivered task (its worker was killed) must not revive a model that ended,
+    # e.g. one the reaper failed.
+    if model.status in TERMINAL_JOB_STATUSES:
         return model
     model.status = JobStatus.RUNNING
     model.started_at = timezone.now()
@@ -387,6 +389,23 @@ def trained_models_reap() -> list[int]:
     reaped = []
     for model in stale.select_related("configuration"):
         _fail(model, "The training worker stopped before finishing.")
+        reaped.append(model.pk)
+    minutes = settings.QUEUED_WORK_TIMEOUT_MINUTES
+    # Models without a task are trained in the process that created them.
+    unstarted = TrainedModel.objects.filter(
+        status=JobStatus.PENDING,
+        ins_datetime__lt=timezone.now() - timedelta(minutes=minutes),
+    ).exclude(task_id="")
+    for model in unstarted.select_related("configuration"):
+        # Claimed first: a worker may start the training meanwhile.
+        claimed = TrainedModel.objects.filter(pk=model.pk, status=JobStatus.PENDING)
+        if not claimed.update(status=JobStatus.FAILED):
+            continue
+        _fail(
+            model,
+            f"No worker started the training within {minutes} minutes: its queued task was "
+            "lost or the workers are down. Train the configuration again.",
+        )
         reaped.append(model.pk)
     return reaped
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from core.limits import DEFAULT_TRIALS, MAX_TRIALS
+from core.limits import DEFAULT_TRIALS, MAX_RANDOM_SEED, MAX_TASKS_PARALLEL, MAX_TRIALS
 from core.models import JobStatus, TimeStampedModel
 from recotem_common.limits import MAX_CUTOFF
 
@@ -33,7 +33,9 @@ class SplitConfig(TimeStampedModel):
         default=1.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
     n_test_users = models.IntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
-    random_seed = models.IntegerField(default=42)
+    random_seed = models.BigIntegerField(
+        default=42, validators=[MinValueValidator(0), MaxValueValidator(MAX_RANDOM_SEED)]
+    )
 
     def __str__(self) -> str:
         return self.name or f"split #{self.pk}"
@@ -71,7 +73,7 @@ class ParameterTuningJob(TimeStampedModel):
     split = models.ForeignKey(SplitConfig, on_delete=models.PROTECT)
     evaluation = models.ForeignKey(EvaluationConfig, on_delete=models.PROTECT)
     n_tasks_parallel = models.IntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(64)]
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(MAX_TASKS_PARALLEL)]
     )
     n_trials = models.IntegerField(
         default=DEFAULT_TRIALS, validators=[MinValueValidator(1), MaxValueValidator(MAX_TRIALS)]
@@ -83,7 +85,11 @@ class ParameterTuningJob(TimeStampedModel):
     timeout_singlestep = models.IntegerField(
         null=True, blank=True, validators=[MinValueValidator(1)]
     )
-    random_seed = models.IntegerField(null=True, blank=True)
+    random_seed = models.BigIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_RANDOM_SEED)],
+    )
     tried_algorithms_json = models.JSONField(null=True, blank=True)
     irspack_version = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001 - kept nullable like the reference API
     train_after_tuning = models.BooleanField(default=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import close_old_connections
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from core.models import JobStatus
 from tuning.models import ParameterTuningJob
-from tuning.progress import job_log
+from tuning.progress import job_log, tuning_job_finish
 from tuning.selectors import tuning_job_status_payload
 from tuning.signals import tuning_job_finished
 
@@ -48,4 +49,24 @@ def tuning_jobs_reap(
         job_log(job, error, level="ERROR", status=tuning_job_status_payload(job=job))
         tuning_job_finished.send(sender=ParameterTuningJob, job=job)
         reaped.append(job.pk)
+    return reaped + _reap_unstarted(now or timezone.now())
+
+
+def _reap_unstarted(now: datetime) -> list[int]:
+    """Fail PENDING jobs no worker took within the queued-work timeout."""
+    minutes = settings.QUEUED_WORK_TIMEOUT_MINUTES
+    unstarted = ParameterTuningJob.objects.filter(
+        status=JobStatus.PENDING, ins_datetime__lt=now - timedelta(minutes=minutes)
+    )
+    error = (
+        f"No worker started the job within {minutes} minutes: its queued task was lost or "
+        "the workers are down. Create the job again once workers are running."
+    )
+    reaped = []
+    for job in unstarted:
+        # Claimed first: a worker may start the job meanwhile.
+        claimed = ParameterTuningJob.objects.filter(pk=job.pk, status=JobStatus.PENDING)
+        if claimed.update(status=JobStatus.FAILED):
+            tuning_job_finish(job=job, status=JobStatus.FAILED, error=error)
+            reaped.append(job.pk)
     return reaped

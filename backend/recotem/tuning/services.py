@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 
@@ -47,6 +48,38 @@ def tried_algorithms_validate(names: Any) -> list[str]:
         raise field_error("tried_algorithms_json", str(error)) from error
 
 
+def _check_budget(
+    *,
+    n_tasks_parallel: int,
+    n_trials: int,
+    timeout_overall: int | None,
+    timeout_singlestep: int | None,
+) -> None:
+    if n_tasks_parallel > n_trials:
+        message = (
+            f"n_tasks_parallel ({n_tasks_parallel}) exceeds n_trials ({n_trials}): the extra "
+            "workers would have no trial to run. Lower n_tasks_parallel or raise n_trials."
+        )
+        raise field_error("n_tasks_parallel", message)
+    # A message the broker has not seen acknowledged within its visibility timeout is
+    # delivered again, so a longer job would run twice.
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    if timeout_overall is not None and timeout_overall >= visibility:
+        message = (
+            f"timeout_overall must be below the broker's visibility timeout of {visibility} s; "
+            f"{timeout_overall} s would run the job twice. Lower it or raise "
+            "CELERY_TASK_TIME_LIMIT."
+        )
+        raise field_error("timeout_overall", message)
+    if (
+        timeout_overall is not None
+        and timeout_singlestep is not None
+        and timeout_singlestep > timeout_overall
+    ):
+        message = "timeout_singlestep cannot exceed timeout_overall."
+        raise field_error("timeout_singlestep", message)
+
+
 def tuning_job_create(
     *,
     data: TrainingData,
@@ -70,6 +103,12 @@ def tuning_job_create(
         )
         raise field_error("split", message)
     algorithms = tried_algorithms_validate(tried_algorithms_json)
+    _check_budget(
+        n_tasks_parallel=n_tasks_parallel,
+        n_trials=n_trials,
+        timeout_overall=timeout_overall,
+        timeout_singlestep=timeout_singlestep,
+    )
     job = ParameterTuningJob(
         data=data,
         split=split,

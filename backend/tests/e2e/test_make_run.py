@@ -73,6 +73,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         PROXY_PORT=str(proxy_port),
         INFERENCE_RATE_LIMIT="100000/minute",
         MAX_UPLOAD_SIZE=str(UPLOAD_LIMIT),
+        # The scheduled-run test fires every minute to finish in time.
+        RETRAINING_MIN_INTERVAL_MINUTES="1",
     )
     log_path = data_dir / "platform.log"
     with log_path.open("wb") as log:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import json
 import os
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -390,6 +392,72 @@ def test_gzip_bomb_is_stopped_while_decompressing(
 
     assert "Decompressed, this file is larger than the" in error
     assert "100000 bytes" in error
+
+
+def _parquet_bomb(**options: Any) -> bytes:
+    """About 150 MB of interactions (one long user id, repeated) in a few hundred KiB."""
+    n_rows = 150_000
+    table = pa.table(
+        {
+            "user_id": pa.array(["u" * 1000] * n_rows),
+            "item_id": pa.array(["i1"] * n_rows),
+            "rating": pa.array([3] * n_rows),
+            "timestamp": pa.array([881250949] * n_rows),
+        }
+    )
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd", **options)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "compressed"),
+    [
+        # Plain encoding: the row groups' uncompressed sizes in the metadata are over.
+        ({"use_dictionary": False}, False),
+        ({"use_dictionary": False}, True),
+        # Dictionary encoding: only decoding shows the size.
+        ({"use_dictionary": True}, False),
+        ({"use_dictionary": True}, True),
+    ],
+)
+def test_parquet_bomb_is_stopped(
+    validated: Validated,
+    project: Project,
+    settings: Any,
+    encoding: dict[str, Any],
+    compressed: bool,
+) -> None:
+    settings.MAX_DECOMPRESSED_SIZE = 10 * 1024**2
+    content = _parquet_bomb(**encoding)
+    assert len(content) < 512 * 1024
+    name = "bomb.parquet.gz" if compressed else "bomb.parquet"
+
+    error = _invalid(validated, project, name, gzipped(content) if compressed else content)
+
+    assert error == "Decompressed, this file is larger than the 10 MB limit; upload a smaller file."
+
+
+def test_an_id_longer_than_inference_accepts_is_refused_with_its_line(
+    validated: Validated, project: Project
+) -> None:
+    content = small_csv() + f"{'u' * 257},i1,3,881250949\n".encode()
+
+    error = _invalid(validated, project, "long.csv", content)
+
+    assert error == (
+        f"Line {len(SMALL_ROWS) + 2}: the user_id value is longer than 256 characters, "
+        "the longest id recommendations can be asked for; shorten the ids."
+    )
+
+
+def test_an_id_of_the_longest_length_is_accepted(validated: Validated, project: Project) -> None:
+    # Characters, not bytes: 256 two-byte characters fit.
+    content = small_csv() + f"{'é' * 256},i1,3,881250949\n".encode()
+
+    data = validated(project, "long.csv", content)
+
+    assert data.validation_status == ValidationStatus.VALID, data.validation_error
 
 
 def test_truncated_gzip_is_invalid(validated: Validated, project: Project) -> None:

@@ -174,3 +174,24 @@ def test_a_run_whose_tuning_job_is_cancelled_is_settled(
 
     run.refresh_from_db()
     assert run.status == RetrainingRun.Status.FAILED
+
+
+def test_a_run_whose_model_no_worker_started_fails_once_retries_are_spent(
+    schedule: RetrainingSchedule,
+    sent_tasks: list[SentTask],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    RetrainingSchedule.objects.filter(pk=schedule.pk).update(max_retries=0)
+    run = _started_run(schedule, django_capture_on_commit_callbacks)
+    TrainedModel.objects.filter(pk=run.trained_model_id).update(
+        ins_datetime=timezone.now() - timedelta(days=1)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert trained_models_reap() == [run.trained_model_id]
+
+    run.refresh_from_db()
+    assert run.status == RetrainingRun.Status.FAILED
+    assert "No worker started the training" in run.error_message
+    assert run.completed_at is not None
+    assert sent_tasks == []

@@ -314,3 +314,15 @@ def test_ids_with_control_characters_are_refused_with_422(
     assert "control characters" in preview.json()["error"]["fields"]["user_id"][0]
     assert profile.status_code == 422
     assert "U+000A" in profile.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("status", [JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.COMPLETED])
+def test_a_redelivered_training_leaves_an_ended_model_as_it_is(
+    project: Any, status: JobStatus
+) -> None:
+    model = TrainedModelFactory(project=project, status=status, error_message="reaped")
+
+    services.trained_model_train(model_id=model.pk, task_id="redelivered")
+
+    model.refresh_from_db()
+    assert (model.status, model.error_message, model.started_at) == (status, "reaped", None)

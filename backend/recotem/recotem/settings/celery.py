@@ -35,3 +35,10 @@ CELERY_BEAT_SCHEDULER = env.str(
     "CELERY_BEAT_SCHEDULER", default="django_celery_beat.schedulers:DatabaseScheduler"
 )
 CELERY_WORKER_CONCURRENCY: int | None = env.int("CELERY_WORKER_CONCURRENCY", default=None)
+# The shortest gap between two firings of a retraining schedule: each firing retrains
+# (or retunes) a model, so a schedule firing every minute would occupy the workers.
+RETRAINING_MIN_INTERVAL_MINUTES: int = env.int("RETRAINING_MIN_INTERVAL_MINUTES", default=60)
+# How long queued work (a tuning job, a model, an upload's validation) may wait for a
+# worker before the reaper fails it with the reason: a lost message (the embedded Redis
+# keeps nothing across a restart) would otherwise leave it PENDING for ever.
+QUEUED_WORK_TIMEOUT_MINUTES: int = env.int("QUEUED_WORK_TIMEOUT_MINUTES", default=360)
