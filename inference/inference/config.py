@@ -135,6 +135,10 @@ class Settings(BaseSettings):
         default=100_000, ge=1, validation_alias="INFERENCE_IMPRESSION_BUFFER_LIMIT"
     )
 
+    # Bearer token for /metrics and for /health's details across every project; empty
+    # keeps /metrics off, so tenant activity is never public by default.
+    metrics_token: str = Field(default="", validation_alias="INFERENCE_METRICS_TOKEN", repr=False)
+
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_format: Literal["json", "plain"] = Field(default="json", validation_alias="LOG_FORMAT")
     access_log: bool = Field(default=True, validation_alias="INFERENCE_ACCESS_LOG")
