@@ -171,8 +171,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
-        self.secret_key = check_secret_key(self.secret_key, debug=self.debug)
         self.data_dir = self.data_dir.resolve()
+        self.secret_key = check_secret_key(
+            self.secret_key, debug=self.debug, data_dir=self.data_dir
+        )
         if self.storage_type == "S3" and not self.aws_storage_bucket_name:
             raise ValueError("RECOTEM_STORAGE_TYPE=S3 needs AWS_STORAGE_BUCKET_NAME.")
         sqlalchemy_url(self.database_url, self.data_dir)
