@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from types import FrameType
 import devproxy
 from recotem_common.embedded_redis import ensure_redis
 from recotem_common.paths import DATA_DIR_VARIABLE, data_dir
+from recotem_common.secrets import installation_secret_key
 
 REPO = Path(__file__).resolve().parents[1]
 BACKEND = REPO / "backend"
@@ -34,21 +34,11 @@ INFERENCE_BIN = INFERENCE / ".venv" / "bin"
 SHUTDOWN_GRACE_SECONDS = 10
 
 
-def _persistent_secret(data_dir: Path) -> str:
-    """A secret generated once per data directory: model signatures stay valid across runs."""
-    path = data_dir / ".secret_key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 def _environment(args: argparse.Namespace) -> dict[str, str]:
     env = dict(os.environ)
     # Resolved once here: the roles run in different working directories.
     env[DATA_DIR_VARIABLE] = str(data_dir(env))
-    env.setdefault("SECRET_KEY", _persistent_secret(Path(env[DATA_DIR_VARIABLE])))
+    env.setdefault("SECRET_KEY", installation_secret_key(Path(env[DATA_DIR_VARIABLE])))
     env.setdefault(
         "ALLOWED_HOSTS", f"localhost,127.0.0.1,[::1],{args.proxy_host},{args.backend_host}"
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from recotem_common.redis_urls import redis_url_for_db
+from recotem_common.secrets import installation_secret_key
 
 BACKEND_ROOT = Path(__file__).resolve().parents[1] / "recotem"
 
@@ -15,7 +16,7 @@ BACKEND_ROOT = Path(__file__).resolve().parents[1] / "recotem"
 def _load_settings(**env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
     return subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; settings.SECRET_KEY"],
+        [sys.executable, "-c", "from django.conf import settings; print(settings.SECRET_KEY)"],
         cwd=BACKEND_ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "recotem.settings", **env},
         capture_output=True,
@@ -34,8 +35,14 @@ def test_startup_refuses_placeholder_or_short_secret_outside_debug(secret: str) 
     assert "SECRET_KEY" in result.stderr
 
 
-def test_debug_mode_starts_without_a_secret() -> None:
-    assert _load_settings(DEBUG="true").returncode == 0
+def test_debug_mode_starts_without_a_secret_on_the_installations_own_key(
+    tmp_path: Path,
+) -> None:
+    """Both services read the key the data directory keeps (recotem_common.secrets)."""
+    result = _load_settings(DEBUG="true", RECOTEM_DATA_DIR=str(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == installation_secret_key(tmp_path)
 
 
 def test_strong_secret_is_accepted() -> None:

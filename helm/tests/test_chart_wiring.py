@@ -319,6 +319,20 @@ def test_http_probes_use_a_host_the_backend_allows(rendered: Rendered, profile: 
         assert headers["Host"] in allowed
 
 
+def test_inference_probes_need_no_metrics_token(rendered: Rendered) -> None:
+    """/metrics needs a bearer token, so liveness and startup probe the anonymous /livez."""
+    inference = _main_container(rendered.by_component("Deployment", "inference"))
+    paths = {
+        probe: inference[probe]["httpGet"]["path"]
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe")
+    }
+    assert paths == {
+        "startupProbe": "/livez",
+        "livenessProbe": "/livez",
+        "readinessProbe": "/health",
+    }
+
+
 def test_beat_is_one_replica_replaced_by_recreate(rendered: Rendered, profile: str) -> None:
     if not _full(profile):
         return

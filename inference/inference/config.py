@@ -135,6 +135,10 @@ class Settings(BaseSettings):
         default=100_000, ge=1, validation_alias="INFERENCE_IMPRESSION_BUFFER_LIMIT"
     )
 
+    # Bearer token for /metrics and for /health's details across every project; empty
+    # keeps /metrics off, so tenant activity is never public by default.
+    metrics_token: str = Field(default="", validation_alias="INFERENCE_METRICS_TOKEN", repr=False)
+
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_format: Literal["json", "plain"] = Field(default="json", validation_alias="LOG_FORMAT")
     access_log: bool = Field(default=True, validation_alias="INFERENCE_ACCESS_LOG")
@@ -167,8 +171,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
-        self.secret_key = check_secret_key(self.secret_key, debug=self.debug)
         self.data_dir = self.data_dir.resolve()
+        self.secret_key = check_secret_key(
+            self.secret_key, debug=self.debug, data_dir=self.data_dir
+        )
         if self.storage_type == "S3" and not self.aws_storage_bucket_name:
             raise ValueError("RECOTEM_STORAGE_TYPE=S3 needs AWS_STORAGE_BUCKET_NAME.")
         sqlalchemy_url(self.database_url, self.data_dir)

@@ -73,4 +73,5 @@ class ApiKeyAuth(SecurityBase):
 
 PREDICT_KEY = ApiKeyAuth(SCOPE_PREDICT)
 ApiKeyDep = Annotated[KeyState, Depends(PREDICT_KEY)]
-ListingKeyDep = Annotated[KeyState, Depends(ApiKeyAuth(SCOPE_PREDICT, SCOPE_READ))]
+LISTING_KEY = ApiKeyAuth(SCOPE_PREDICT, SCOPE_READ)
+ListingKeyDep = Annotated[KeyState, Depends(LISTING_KEY)]

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -55,6 +55,10 @@ class LoadFailure:
     monotonic: float
 
 
+class CacheFull(ServiceUnavailable):
+    """An ad-hoc model does not fit beside the pinned ones."""
+
+
 class ModelUnavailable(ServiceUnavailable):
     pass
 
@@ -88,6 +92,16 @@ class ModelCache:
         self._loads: SingleFlight[int, LoadedModel] = SingleFlight()
         self.failures: dict[int, LoadFailure] = {}
         self.total_bytes = 0
+        # Deployed and preloaded models: never evicted, so an ad-hoc load by a key can
+        # only use the capacity they leave.
+        self._pinned: frozenset[int] = frozenset()
+
+    def pin(self, model_ids: Iterable[int]) -> None:
+        """Make ``model_ids`` the pinned set; models no longer in it become evictable."""
+        self._pinned = frozenset(model_ids)
+
+    def is_pinned(self, model_id: int) -> bool:
+        return model_id in self._pinned
 
     def get(self, model_id: int) -> LoadedModel | None:
         loaded = self._models.get(model_id)
@@ -115,7 +129,25 @@ class ModelCache:
         if failure is not None and time.monotonic() - failure.monotonic < self._retry_seconds:
             raise self._unavailable(failure)
         self._metrics.cache_misses.inc()
+        if not self.is_pinned(model_id) and self._pinned_count() >= self.max_models:
+            raise self._full(model_id)
         return await self._loads.run(model_id, lambda: self._load(record))
+
+    def _pinned_count(self) -> int:
+        return sum(1 for model_id in self._models if model_id in self._pinned)
+
+    def _over_bounds(self) -> bool:
+        return len(self._models) > self.max_models or self.total_bytes > self.max_bytes
+
+    def _full(self, model_id: int) -> CacheFull:
+        return CacheFull(
+            f"Model {model_id} is not deployed to a slot and this worker's model cache is "
+            f"full of deployed and preloaded models ({self._pinned_count()} models, "
+            f"{self.total_bytes} bytes; limits {self.max_models} models, {self.max_bytes} "
+            "bytes). Deploy the model to a slot, or raise INFERENCE_MAX_LOADED_MODELS / "
+            "INFERENCE_MAX_CACHE_BYTES.",
+            headers={"Retry-After": "30"},
+        )
 
     async def _load(self, record: ModelRecord) -> LoadedModel:
         started = time.perf_counter()
@@ -147,6 +179,8 @@ class ModelCache:
         )
         self.failures.pop(record.model_id, None)
         self._install(loaded)
+        if loaded.model_id not in self._models:
+            raise self._full(loaded.model_id)
         self._metrics.model_loads.labels("loaded").inc()
         self._metrics.model_load_seconds.observe(elapsed)
         logger.info(
@@ -173,16 +207,28 @@ class ModelCache:
             self.total_bytes -= previous.nbytes
         self._models[loaded.model_id] = loaded
         self.total_bytes += loaded.nbytes
-        # The model just loaded stays even when it alone exceeds the byte bound.
-        while len(self._models) > 1 and (
-            len(self._models) > self.max_models or self.total_bytes > self.max_bytes
-        ):
-            _, evicted = self._models.popitem(last=False)
-            self.total_bytes -= evicted.nbytes
-            self._metrics.cache_evictions.inc()
-            logger.info("Evicted model %s from the cache", evicted.model_id)
+        # Least recently used first, never a pinned model and never the one just loaded:
+        # it stays even when it alone exceeds the byte bound.
+        evictable = [
+            model_id
+            for model_id in self._models
+            if model_id not in self._pinned and model_id != loaded.model_id
+        ]
+        for model_id in evictable:
+            if not self._over_bounds():
+                break
+            self._evict(model_id)
+        # Only pinned models are left besides an ad-hoc one that does not fit: drop it.
+        if self._over_bounds() and len(self._models) > 1 and loaded.model_id not in self._pinned:
+            self._evict(loaded.model_id)
         self._metrics.cache_models.set(len(self._models))
         self._metrics.cache_bytes.set(self.total_bytes)
+
+    def _evict(self, model_id: int) -> None:
+        evicted = self._models.pop(model_id)
+        self.total_bytes -= evicted.nbytes
+        self._metrics.cache_evictions.inc()
+        logger.info("Evicted model %s from the cache", model_id)
 
     @staticmethod
     def _unavailable(failure: LoadFailure) -> ModelUnavailable:

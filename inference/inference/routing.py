@@ -80,7 +80,7 @@ class SlotRouter:
         *,
         sessionmaker: async_sessionmaker[AsyncSession],
         refresh_seconds: float,
-        warm_up: Callable[[Sequence[SlotRecord]], Awaitable[None]],
+        warm_up: Callable[[int, Sequence[SlotRecord]], Awaitable[None]],
     ) -> None:
         self._sessionmaker = sessionmaker
         self._refresh_seconds = refresh_seconds
@@ -119,7 +119,7 @@ class SlotRouter:
         async with self._sessionmaker() as session:
             arms = await selectors.project_arms(session, project_id=project_id)
         # Loading first means the switch never sends a request to a cold model.
-        await self._warm_up(arms)
+        await self._warm_up(project_id, arms)
         table = RoutingTable.build(project_id, arms, time.monotonic())
         previous = self._tables.get(project_id)
         self._tables[project_id] = table

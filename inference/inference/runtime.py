@@ -84,6 +84,8 @@ class Runtime:
             on_reconnect=self.catch_up,
         )
         self._tasks: list[asyncio.Task[None]] = []
+        # The models of each project's active slots, as last routed.
+        self._slot_models: dict[int, frozenset[int]] = {}
 
     async def start(self) -> None:
         try:
@@ -159,7 +161,11 @@ class Runtime:
         async with self.sessionmaker() as session:
             return await selectors.trained_model_record(session, model_id=model_id)
 
-    async def _warm_up(self, arms: Sequence[SlotRecord]) -> None:
+    async def _warm_up(self, project_id: int, arms: Sequence[SlotRecord]) -> None:
+        # Pinned before loading, so the new arms never push each other out; the models
+        # of the project's previous arms become evictable.
+        self._slot_models[project_id] = frozenset(arm.model_id for arm in arms)
+        self._pin()
         for arm in arms:
             record = await self._record(arm.model_id)
             if record is None:
@@ -173,7 +179,11 @@ class Runtime:
             with contextlib.suppress(ServiceUnavailable):
                 await self.models.load(record)
 
+    def _pin(self) -> None:
+        self.models.pin(set(self.settings.preload_model_ids).union(*self._slot_models.values()))
+
     async def _preload(self) -> None:
+        self._pin()
         async with self.sessionmaker() as session:
             deployed = await selectors.deployed_model_ids(session)
             projects = await selectors.projects_with_active_slots(session)

@@ -194,6 +194,14 @@ class Health(BaseModel):
     database: DependencyCheck
     redis: DependencyCheck
     model_events: DependencyCheck
-    models: list[ModelHealth]
-    failed_models: list[FailedModel]
-    cache: CacheState
+    models: list[ModelHealth] | None = Field(
+        default=None,
+        description="Loaded models of the key's project (every project with the metrics "
+        "token); absent without either.",
+    )
+    failed_models: list[FailedModel] | None = Field(
+        default=None, description="Models that failed to load, scoped like `models`."
+    )
+    cache: CacheState | None = Field(
+        default=None, description="This worker's model cache; absent without a credential."
+    )

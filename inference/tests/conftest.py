@@ -182,6 +182,8 @@ def make_settings(database: MigratedDatabase, artifacts: Artifacts) -> Callable[
 
 
 ServeFactory = Callable[..., Any]
+METRICS_TOKEN = "metrics-token-for-tests"
+OPERATOR = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 @pytest.fixture
@@ -200,7 +202,7 @@ def serve(make_settings: Callable[..., Settings]) -> ServeFactory:
 
 @pytest.fixture
 def client(serve: ServeFactory, world: World) -> Iterator[TestClient]:
-    with serve() as running:
+    with serve(metrics_token=METRICS_TOKEN) as running:
         yield running
 
 

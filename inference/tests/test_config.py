@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from inference.config import Settings, sqlalchemy_url
-from recotem_common.secrets import DEBUG_SECRET_KEY
+from recotem_common.secrets import installation_secret_key
 from tests.conftest import SECRET_KEY
 
 
@@ -24,8 +24,12 @@ def test_unsafe_secret_keys_are_refused_outside_debug(key: str) -> None:
         Settings(secret_key=key)
 
 
-def test_debug_mode_falls_back_to_the_shared_debug_key() -> None:
-    assert Settings(debug=True).secret_key == DEBUG_SECRET_KEY
+def test_debug_mode_uses_the_installations_own_key(tmp_path: Path) -> None:
+    """The same file the backend reads: artifacts it signs verify here."""
+    settings = Settings(debug=True, data_dir=tmp_path)
+
+    assert settings.secret_key == installation_secret_key(tmp_path)
+    assert Settings(debug=True, data_dir=tmp_path).secret_key == settings.secret_key
 
 
 def test_variables_are_read_from_the_environment(

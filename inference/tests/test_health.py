@@ -1,15 +1,44 @@
-"""/health, /models and /metrics; tampered models are refused and reported."""
+"""/health, /models and /metrics; tampered models are refused and reported.
+
+Anonymous callers learn liveness and a model count only; details need a key (its
+project) or the metrics token (every project)."""
 
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
 from testbed.seeder import Seeder
-from tests.conftest import Artifacts, ServeFactory, World, headers
+from tests.conftest import METRICS_TOKEN, OPERATOR, Artifacts, ServeFactory, World, headers
+
+
+def test_anonymous_health_is_liveness_without_tenant_data(client: TestClient, world: World) -> None:
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"status", "loaded_models", "database", "redis", "model_events"}
+    assert body["status"] == "ok"
+    assert body["loaded_models"] >= 1
+    assert client.get("/livez").json() == {"status": "ok"}
+
+
+def test_a_key_sees_only_its_projects_model_details(client: TestClient, world: World) -> None:
+    client.post(
+        f"/predict/{world.other_model_id}", json={"user_id": "1"}, headers=headers(world.other_key)
+    )
+
+    mine = client.get("/health", headers=headers(world.read_key)).json()
+    theirs = client.get("/health", headers=headers(world.other_key)).json()
+    forged = client.get("/health", headers=headers("rk_forged.nothing"))
+
+    assert world.other_model_id not in {m["model_id"] for m in mine["models"]}
+    assert world.knn_model_id in {m["model_id"] for m in mine["models"]}
+    assert [m["model_id"] for m in theirs["models"]] == [world.other_model_id]
+    assert forged.status_code == 401
 
 
 def test_health_reports_dependencies_and_loaded_models(client: TestClient, world: World) -> None:
-    response = client.get("/health")
+    response = client.get("/health", headers=OPERATOR)
 
     assert response.status_code == 200
     body = response.json()
@@ -42,7 +71,7 @@ def test_tampered_model_is_refused_and_reported(
         json={"user_id": "1"},
         headers=headers(world.predict_key),
     )
-    health = client.get("/health")
+    health = client.get("/health", headers=headers(world.read_key))
 
     assert response.status_code == 503
     assert "/health" in response.json()["error"]["message"]
@@ -67,7 +96,7 @@ def test_a_missing_model_file_is_reported(client: TestClient, world: World, seed
     )
 
     assert response.status_code == 503
-    failures = client.get("/health").json()["failed_models"]
+    failures = client.get("/health", headers=OPERATOR).json()["failed_models"]
     assert any(f["model_id"] == gone and "missing" in f["reason"] for f in failures)
 
 
@@ -82,8 +111,10 @@ def test_a_tampered_deployed_model_is_reported_at_startup(
     )
     slot = seeder.slot(project_id=project, model_id=tampered)
     try:
-        with serve() as client:
-            failed = {f["model_id"] for f in client.get("/health").json()["failed_models"]}
+        with serve(metrics_token=METRICS_TOKEN) as client:
+            health = client.get("/health", headers=OPERATOR)
+            assert "failed_models" not in client.get("/health").json()
+            failed = {f["model_id"] for f in health.json()["failed_models"]}
     finally:
         seeder.update("deployments_deploymentslot", slot, is_active=False)
 
@@ -122,8 +153,13 @@ def test_metrics_count_requests_and_describe_the_cache(client: TestClient, world
     )
     client.post("/predict/987654", json={"user_id": "1"}, headers=headers(world.predict_key))
 
-    response = client.get("/metrics")
+    anonymous = client.get("/metrics")
+    wrong = client.get("/metrics", headers={"Authorization": "Bearer guessed"})
+    response = client.get("/metrics", headers=OPERATOR)
 
+    assert anonymous.status_code == 401
+    assert "INFERENCE_METRICS_TOKEN" in anonymous.json()["error"]["message"]
+    assert wrong.status_code == 401
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text
@@ -139,3 +175,11 @@ def test_metrics_count_requests_and_describe_the_cache(client: TestClient, world
     assert "recotem_inference_model_cache_bytes" in text
     assert "recotem_inference_model_cache_hits_total" in text
     assert 'recotem_inference_model_loads_total{result="loaded"}' in text
+
+
+def test_metrics_are_off_without_a_token(serve: ServeFactory, world: World) -> None:
+    with serve() as client:
+        response = client.get("/metrics", headers={"Authorization": "Bearer "})
+
+    assert response.status_code == 404
+    assert "INFERENCE_METRICS_TOKEN" in response.json()["error"]["message"]

@@ -177,3 +177,29 @@ def test_the_service_survives_a_redis_restart(
         seeder.update("deployments_deploymentslot", slot, trained_model_id=model)
         publish(SlotsChanged(project_id=project), redis_url=server.url)
         wait_for(lambda: _served_model(client, project, key) == model, timeout=SWAP_SECONDS)
+
+
+def test_a_keys_ad_hoc_load_cannot_push_out_deployed_or_preloaded_models(
+    serve: ServeFactory, world: World
+) -> None:
+    # The slot's model (knn) and the preloaded one (toppop) at least fill a two-model cache.
+    with serve(max_loaded_models=2, preload_model_ids=[world.toppop_model_id]) as client:
+        response = client.post(
+            f"/predict/{world.other_model_id}",
+            json={"user_id": "1"},
+            headers=headers(world.other_key),
+        )
+        loaded = {model.model_id for model in runtime_of(client).models.loaded()}
+        served = client.post(
+            f"/predict/{world.knn_model_id}",
+            json={"user_id": "1"},
+            headers=headers(world.predict_key),
+        )
+
+    assert response.status_code == 503
+    assert "not deployed to a slot" in response.json()["error"]["message"]
+    assert response.headers["Retry-After"] == "30"
+    # Other tests' active slots may add pinned models beyond the bound; never this one.
+    assert {world.knn_model_id, world.toppop_model_id} <= loaded
+    assert world.other_model_id not in loaded
+    assert served.status_code == 200

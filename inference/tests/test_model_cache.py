@@ -9,7 +9,7 @@ import time
 import pytest
 
 from inference.metrics import Metrics
-from inference.model_cache import ModelCache, ModelUnavailable
+from inference.model_cache import CacheFull, ModelCache, ModelUnavailable
 from inference.selectors import ModelRecord
 from inference.storage import LocalStore
 from recotem_common.artifact import signing_keys
@@ -114,3 +114,75 @@ def test_a_failed_file_is_not_read_again_until_the_retry_delay(
 
     assert store.reads == [artifacts.files["tampered"]]
     assert "ArtifactTampered" in cache.failures[5].reason
+
+
+def test_ad_hoc_loads_never_evict_pinned_models(artifacts: Artifacts) -> None:
+    cache = _cache(LocalStore(artifacts.media_root), max_models=3)
+    cache.pin({1, 2})
+
+    async def scenario() -> None:
+        for model_id in (1, 2, 3, 4, 5):
+            await cache.load(_record(model_id, artifacts))
+
+    asyncio.run(scenario())
+
+    # 1 and 2 are the least recently used, yet the ad-hoc loads share the one free place.
+    assert [model.model_id for model in cache.loaded()] == [1, 2, 5]
+
+
+def test_an_ad_hoc_load_is_refused_when_pinned_models_fill_the_cache(
+    artifacts: Artifacts,
+) -> None:
+    store = CountingStore(artifacts)
+    cache = _cache(store, max_models=2)
+    cache.pin({1, 2})
+
+    async def scenario() -> None:
+        await cache.load(_record(1, artifacts))
+        await cache.load(_record(2, artifacts))
+        await cache.load(_record(3, artifacts))
+
+    with pytest.raises(CacheFull) as refused:
+        asyncio.run(scenario())
+
+    assert refused.value.status_code == 503
+    assert "not deployed to a slot" in refused.value.message
+    assert "INFERENCE_MAX_LOADED_MODELS" in refused.value.message
+    assert [model.model_id for model in cache.loaded()] == [1, 2]
+    # Refused before the file was read.
+    assert len(store.reads) == 2
+
+
+def test_an_ad_hoc_model_beyond_the_byte_bound_is_dropped_not_a_pinned_one(
+    artifacts: Artifacts,
+) -> None:
+    knn = artifacts.models["knn"]
+    knn.index_users()
+    cache = _cache(LocalStore(artifacts.media_root), max_bytes=int(knn.nbytes * 1.5))
+    cache.pin({1})
+
+    async def scenario() -> None:
+        await cache.load(_record(1, artifacts))
+        await cache.load(_record(2, artifacts))
+
+    with pytest.raises(CacheFull):
+        asyncio.run(scenario())
+
+    assert [model.model_id for model in cache.loaded()] == [1]
+    assert cache.total_bytes == knn.nbytes
+    assert 2 not in cache.failures
+
+
+def test_a_model_no_longer_pinned_becomes_evictable(artifacts: Artifacts) -> None:
+    cache = _cache(LocalStore(artifacts.media_root), max_models=2)
+    cache.pin({1, 2})
+
+    async def scenario() -> None:
+        await cache.load(_record(1, artifacts))
+        await cache.load(_record(2, artifacts))
+        cache.pin({2})
+        await cache.load(_record(3, artifacts))
+
+    asyncio.run(scenario())
+
+    assert [model.model_id for model in cache.loaded()] == [2, 3]

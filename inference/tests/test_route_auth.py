@@ -15,7 +15,7 @@ from tests.conftest import World, headers
 
 PUBLIC = {
     ("GET", "/health"),
-    ("GET", "/metrics"),
+    ("GET", "/livez"),
     ("GET", "/openapi.json"),
     ("HEAD", "/openapi.json"),
 }

@@ -293,6 +293,17 @@ def default_admin_create(*, username: str, password: str) -> DefaultAdmin | None
             "unchanged. Promote it with `manage.py shell` or choose another "
             "DEFAULT_ADMIN_USERNAME."
         )
+    if password:
+        try:
+            _password_validate(
+                password, user=user_model(username=username), field="DEFAULT_ADMIN_PASSWORD"
+            )
+        except ValidationFailed as error:
+            raise ValidationFailed(
+                f"DEFAULT_ADMIN_PASSWORD is refused by the password rules: {error.message} "
+                "Choose a stronger one, or leave it empty to have one generated.",
+                fields=error.fields,
+            ) from error
     generated = None if password else secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
     try:
         with transaction.atomic():

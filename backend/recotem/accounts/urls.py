@@ -20,6 +20,7 @@ auth_urlpatterns = [
         name="auth-password-change",
     ),
     path("csrf/", views.CsrfView.as_view(), name="auth-csrf"),
+    path("ws-ticket/", views.WebSocketTicketView.as_view(), name="auth-ws-ticket"),
 ]
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -6,7 +6,8 @@ manage accounts or mint more keys.
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import Any, cast
 
 from dj_rest_auth import views as rest_auth_views
 from dj_rest_auth.jwt_auth import get_refresh_view, unset_jwt_cookies
@@ -30,6 +31,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.exceptions import AuthenticationFailed as JwtAuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import Token
 
 from accounts import selectors, services
 from accounts.authentication import ApiKeyAuthentication
@@ -50,6 +52,7 @@ from accounts.throttling import LOGIN_SCOPE, LOGIN_THROTTLES, LoginRateThrottle,
 from core.exceptions import ValidationFailed
 from core.filters import FilterBackend
 from core.ownership import Requester
+from realtime.services import WS_TICKET_SECONDS, ws_ticket_issue
 from recotem_common import errors as codes
 from recotem_common.errors import error_body
 
@@ -187,6 +190,32 @@ class TokenVerifyView(jwt_views.TokenVerifyView):
     # in auth/.
     authentication_classes = (ApiKeyAuthentication,)  # type: ignore[assignment]
     permission_classes = (DenyApiKey,)  # type: ignore[assignment]
+
+
+class WebSocketTicketView(APIView):
+    """A single-use ticket for ``/ws/...?ticket=``, valid for ``expires_in`` seconds:
+    scripts connect with it instead of putting their access token in the URL."""
+
+    permission_classes = (IsAuthenticated, DenyApiKey)
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "WebSocketTicket",
+            {"ticket": serializers.CharField(), "expires_in": serializers.IntegerField()},
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        token = request.auth
+        session_expires_at = (
+            float(token["exp"])
+            if isinstance(token, Token)
+            else time.time() + settings.ACCESS_TOKEN_LIFETIME
+        )
+        ticket = ws_ticket_issue(
+            user_id=cast(int, request.user.pk), session_expires_at=session_expires_at
+        )
+        return Response({"ticket": ticket, "expires_in": WS_TICKET_SECONDS})
 
 
 class LogoutEverywhereView(APIView):

@@ -3,6 +3,8 @@
 Each owned model declares ``OWNER_PATH`` (the lookup to the owning user) and, when it
 belongs to a project, ``PROJECT_PATH`` (the lookup to that project). Staff see every row;
 a user sees rows they own; a request made with an API key sees only its project's rows.
+A model shared across projects (a tuning configuration) decides what a key sees with a
+``visible_to_api_key`` classmethod.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ def visible_to(queryset: QuerySet[M], requester: Requester) -> QuerySet[M]:
     owner_path: str = model.OWNER_PATH  # type: ignore[attr-defined]
     project_path: str | None = getattr(model, "PROJECT_PATH", None)
     if requester.api_key is not None:
+        key_rule = getattr(model, "visible_to_api_key", None)
+        if key_rule is not None:
+            visible: QuerySet[M] = key_rule(queryset, requester.api_key)
+            return visible
         if project_path is None:
             return queryset.filter(**{owner_path: requester.api_key.owner_id})
         return queryset.filter(**{project_path: requester.api_key.project_id})

@@ -1,12 +1,13 @@
 """Live progress over WebSockets: ``/ws/job/<id>/`` (tuning jobs), ``/ws/model/<id>/``,
 and the reference's ``/ws/job/<id>/status/`` and ``/ws/job/<id>/logs/`` in its shapes.
 
-A client authenticates with its JWT access token, from the ``recotem-access`` cookie
-(the SPA) or ``?token=`` (scripts). The connection is accepted first so that a refusal
-can carry a meaningful close code: 4401 for a missing, invalid or expired token (also
-sent when the token expires while connected), 4403 when the user may not see the
-object. On connect the client receives recent log lines, then the current status, then
-everything new.
+A client authenticates with its JWT access token from the ``recotem-access`` cookie (the
+SPA), or with a single-use ``?ticket=`` from ``POST auth/ws-ticket/`` (scripts). The
+reference's ``?token=`` still works, but puts the token in URLs proxies may log. The
+connection is accepted first so that a refusal can carry a meaningful close code: 4401
+for a missing, invalid, expired or spent credential (also sent when the session ends
+while connected), 4403 when the user may not see the object. On connect the client
+receives recent log lines, then the current status, then everything new.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from core.ownership import Requester, visible_to
 from realtime.models import TaskLog
-from realtime.services import job_group, log_message, model_group
+from realtime.services import job_group, log_message, model_group, ws_ticket_consume
 from training.models import TrainedModel
 from training.selectors import trained_model_status_payload
 from tuning.models import ParameterTuningJob
@@ -50,8 +51,11 @@ def _raw_token(scope: dict[str, Any]) -> str | None:
     return None
 
 
-def authenticate(scope: dict[str, Any]) -> tuple[Any, float] | None:
-    """The active user a valid access token names, and when the token expires."""
+def _credential(scope: dict[str, Any]) -> tuple[Any, float] | None:
+    """The user id a valid ticket or access token names, and when its session ends."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin1"))
+    if query.get("ticket"):
+        return ws_ticket_consume(query["ticket"][0])
     raw = _raw_token(scope)
     if not raw:
         return None
@@ -59,14 +63,19 @@ def authenticate(scope: dict[str, Any]) -> tuple[Any, float] | None:
         token = AccessToken(raw)  # type: ignore[arg-type]
     except TokenError:
         return None
-    user = (
-        get_user_model()
-        .objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM), is_active=True)
-        .first()
-    )
+    return token.get(jwt_settings.USER_ID_CLAIM), float(token["exp"])
+
+
+def authenticate(scope: dict[str, Any]) -> tuple[Any, float] | None:
+    """The active user a valid credential names, and when its session ends."""
+    credential = _credential(scope)
+    if credential is None:
+        return None
+    user_id, expires_at = credential
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return None
-    return user, float(token["exp"])
+    return user, expires_at
 
 
 class _ProgressConsumer(AsyncJsonWebsocketConsumer):

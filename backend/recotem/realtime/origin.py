@@ -2,8 +2,8 @@
 
 The check stops another site from opening a socket with the browser's cookies. Browsers
 always send ``Origin`` on a WebSocket handshake, so a connection without one comes from a
-script. Such a connection is accepted when it authenticates with ``?token=``; its cookies
-are dropped, so the token is all it can authenticate with.
+script. Such a connection is accepted when it authenticates with ``?ticket=`` or
+``?token=``; its cookies are dropped, so that credential is all it can authenticate with.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def _is_script_with_token(scope: dict[str, Any]) -> bool:
     if b"origin" in headers:
         return False
     query = parse_qs(scope.get("query_string", b"").decode("latin1"))
-    return bool(query.get("token", [""])[0])
+    return any(query.get(name, [""])[0] for name in ("ticket", "token"))
 
 
 class OriginCheckUnlessScript:

@@ -7,11 +7,14 @@ back, and an unreachable channel layer never fails the work being reported on.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.db import transaction
 
 from realtime.models import TaskLog
@@ -20,6 +23,39 @@ logger = logging.getLogger(__name__)
 
 # The consumer method that relays a group message to its client (see consumers.py).
 RELAY_TYPE = "job.message"
+
+
+# A WebSocket ticket is for connecting right away; it opens one connection only.
+WS_TICKET_SECONDS = 30
+
+
+def _ticket_cache_key(ticket: str) -> str:
+    # Only a digest is stored, so the cache never holds a usable ticket.
+    return "ws-ticket:" + hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def ws_ticket_issue(*, user_id: int, session_expires_at: float) -> str:
+    """A single-use ticket for ``/ws/...?ticket=``: scripts send it instead of their
+    access token, which proxies would log with the URL. The connection it opens closes
+    when the session it was issued from (``session_expires_at``) ends."""
+    ticket = secrets.token_urlsafe(32)
+    cache.set(
+        _ticket_cache_key(ticket),
+        {"user_id": user_id, "session_expires_at": session_expires_at},
+        timeout=WS_TICKET_SECONDS,
+    )
+    return ticket
+
+
+def ws_ticket_consume(ticket: str) -> tuple[int, float] | None:
+    """The user id and session expiry a valid ticket names; the ticket is spent."""
+    key = _ticket_cache_key(ticket)
+    value = cache.get(key)
+    # Redis answers the delete as "removed" to one caller only: two concurrent
+    # connections with the same ticket cannot both pass.
+    if value is None or not cache.delete(key):
+        return None
+    return int(value["user_id"]), float(value["session_expires_at"])
 
 
 def job_group(job_id: int) -> str:

@@ -1,19 +1,51 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q, QuerySet
 
+from accounts.models import ApiKey
 from core.limits import DEFAULT_TRIALS, MAX_RANDOM_SEED, MAX_TASKS_PARALLEL, MAX_TRIALS
 from core.models import JobStatus, TimeStampedModel
 from recotem_common.limits import MAX_CUTOFF
+
+if TYPE_CHECKING:
+    from accounts.models import ApiKey
 
 # What a job's configurations may need, in MB, before they are skipped unfitted.
 DEFAULT_MEMORY_BUDGET_MB = 8000
 
 
-class SplitConfig(TimeStampedModel):
+class _TuningConfig(TimeStampedModel):
+    """A split or evaluation configuration: owned by a user, shared by their projects.
+
+    Once a tuning job used it, it is part of that job's record and read-only
+    (``tuning.services.config_require_unused``). A request with an API key sees the
+    configurations jobs of its project used, plus its owner's that no job used yet;
+    never those recorded on other projects' jobs.
+    """
+
     OWNER_PATH = "created_by"
+    # The ParameterTuningJob field that refers to this kind of configuration.
+    JOB_FIELD: ClassVar[str]
+
+    class Meta(TimeStampedModel.Meta):
+        abstract = True
+
+    @classmethod
+    def visible_to_api_key(cls, queryset: QuerySet[Any], api_key: ApiKey) -> QuerySet[Any]:
+        jobs = ParameterTuningJob.objects.values(cls.JOB_FIELD)
+        mine = jobs.filter(data__project_id=api_key.project_id)
+        return queryset.filter(
+            Q(pk__in=mine) | (Q(created_by_id=api_key.owner_id) & ~Q(pk__in=jobs))
+        )
+
+
+class SplitConfig(_TuningConfig):
+    JOB_FIELD = "split"
 
     class SplitScheme(models.TextChoices):
         RANDOM = "RG", "Random"
@@ -41,8 +73,8 @@ class SplitConfig(TimeStampedModel):
         return self.name or f"split #{self.pk}"
 
 
-class EvaluationConfig(TimeStampedModel):
-    OWNER_PATH = "created_by"
+class EvaluationConfig(_TuningConfig):
+    JOB_FIELD = "evaluation"
 
     class TargetMetric(models.TextChoices):
         NDCG = "ndcg", "Normalized discounted cumulative gain"

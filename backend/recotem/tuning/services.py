@@ -32,6 +32,43 @@ from tuning.progress import job_log, tuning_job_finish
 TIME_SCHEMES = (SplitConfig.SplitScheme.TIME_GLOBAL, SplitConfig.SplitScheme.TIME_USER)
 
 
+TuningConfig = SplitConfig | EvaluationConfig
+
+
+def config_require_unused(*, config: TuningConfig) -> None:
+    """A configuration a tuning job used is part of that job's record: refuse changes."""
+    job_id = (
+        ParameterTuningJob.objects.filter(**{config.JOB_FIELD: config})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if job_id is not None:
+        kind = config._meta.verbose_name
+        raise Conflict(
+            f"This {kind} was used by tuning job {job_id}, so it is part of that job's "
+            f"record and cannot be changed or deleted. Create a new {kind} instead."
+        )
+
+
+def config_update(*, config: TuningConfig, data: dict[str, Any]) -> TuningConfig:
+    with transaction.atomic():
+        # The row lock orders this against a job being created with the configuration.
+        locked = type(config).objects.select_for_update().get(pk=config.pk)
+        config_require_unused(config=locked)
+        for field, value in data.items():
+            setattr(locked, field, value)
+        locked.save()
+    return locked
+
+
+def config_delete(*, config: TuningConfig) -> None:
+    with transaction.atomic():
+        locked = type(config).objects.select_for_update().get(pk=config.pk)
+        config_require_unused(config=locked)
+        locked.delete()
+
+
 def tried_algorithms_validate(names: Any) -> list[str]:
     """The job's algorithms as canonical short names (the default set when empty)."""
     if names is None or names == []:

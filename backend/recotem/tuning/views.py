@@ -22,8 +22,18 @@ from tuning.serializers import (
 
 
 class _CreatedByViewSet(OwnedModelViewSet):
+    """Split and evaluation configurations: read-only (409) once a tuning job used them."""
+
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         serializer.save(created_by=self.request.user)
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        serializer.instance = services.config_update(
+            config=self.get_object(), data=dict(serializer.validated_data)
+        )
+
+    def perform_destroy(self, instance: SplitConfig | EvaluationConfig) -> None:
+        services.config_delete(config=instance)
 
 
 class SplitConfigViewSet(_CreatedByViewSet):

@@ -39,6 +39,20 @@ def test_default_admin_gets_the_configured_password(db: None, settings: Any) -> 
     assert "configured-admin-passphrase" not in out
 
 
+@pytest.mark.parametrize("weak", ["admin", "12345678901", "password123"])
+def test_a_weak_default_admin_password_stops_the_bootstrap(
+    db: None, settings: Any, weak: str
+) -> None:
+    settings.DEFAULT_ADMIN_USERNAME = "admin"
+    settings.DEFAULT_ADMIN_PASSWORD = weak
+
+    with pytest.raises(CommandError, match="DEFAULT_ADMIN_PASSWORD is refused") as refused:
+        _run("create_default_admin")
+
+    assert "leave it empty" in str(refused.value)
+    assert not User.objects.filter(username="admin").exists()
+
+
 def test_default_admin_without_a_password_gets_a_generated_one_printed_once(
     db: None, settings: Any
 ) -> None:

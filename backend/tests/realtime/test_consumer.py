@@ -8,6 +8,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from realtime.services import task_log_append
@@ -17,6 +18,7 @@ from tests.factories import (
     ProjectFactory,
     TrainedModelFactory,
     TrainingDataFactory,
+    issue_api_key,
 )
 from tuning.models import ParameterTuningJob
 
@@ -205,3 +207,46 @@ def test_model_progress_is_watched_at_ws_model(user: Any) -> None:
         "error_message": "",
         "version_tag": "v3",
     }
+
+
+def test_a_script_connects_once_with_a_ticket_instead_of_its_token(
+    job: ParameterTuningJob, user: Any, other_user: Any
+) -> None:
+    token = AccessToken.for_user(user)
+    http = APIClient()
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    issued = http.post("/api/v1/auth/ws-ticket/")
+    ticket = issued.json()["ticket"]
+
+    async def first_message(path: str) -> dict[str, Any]:
+        # No Origin header: a script, not a browser.
+        communicator = WebsocketCommunicator(application, path)
+        assert (await communicator.connect())[0]
+        message = await communicator.receive_output(timeout=5)
+        await communicator.disconnect()
+        return message
+
+    connected = _run(lambda: first_message(f"/ws/job/{job.pk}/?ticket={ticket}"))
+    replayed = _run(lambda: first_message(f"/ws/job/{job.pk}/?ticket={ticket}"))
+    forged = _run(lambda: first_message(f"/ws/job/{job.pk}/?ticket=made-up"))
+
+    assert issued.status_code == 200
+    assert issued.json()["expires_in"] == 30
+    assert connected["type"] == "websocket.send"
+    assert (replayed["type"], replayed["code"]) == ("websocket.close", 4401)
+    assert (forged["type"], forged["code"]) == ("websocket.close", 4401)
+    # A ticket carries its user's rights only.
+    theirs = APIClient()
+    theirs.force_authenticate(other_user)
+    their_ticket = theirs.post("/api/v1/auth/ws-ticket/").json()["ticket"]
+    assert close_code(f"/ws/job/{job.pk}/?ticket={their_ticket}") == 4403
+
+
+def test_a_ticket_needs_a_signed_in_user_not_an_api_key(
+    anon_client: APIClient, project: Any
+) -> None:
+    _, raw_key = issue_api_key(project=project, scopes=("read",))
+    anon_client.credentials(HTTP_X_API_KEY=raw_key)
+
+    assert APIClient().post("/api/v1/auth/ws-ticket/").status_code == 401
+    assert anon_client.post("/api/v1/auth/ws-ticket/").status_code == 403

@@ -5,7 +5,14 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import EvaluationConfigFactory, SplitConfigFactory
+from tests.factories import (
+    EvaluationConfigFactory,
+    ParameterTuningJobFactory,
+    ProjectFactory,
+    SplitConfigFactory,
+    TrainingDataFactory,
+    issue_api_key,
+)
 
 
 def test_a_split_config_belongs_to_its_creator(
@@ -95,3 +102,57 @@ def test_updating_a_split_keeps_the_rules(client: APIClient, user: Any) -> None:
 
     assert response.status_code == 400
     assert "n_heldout" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("route", "factory", "patch"),
+    [
+        ("split_config", SplitConfigFactory, {"heldout_ratio": 0.5}),
+        ("evaluation_config", EvaluationConfigFactory, {"cutoff": 5}),
+    ],
+)
+def test_a_config_a_job_used_is_read_only(
+    client: APIClient, user: Any, route: str, factory: Any, patch: dict[str, Any]
+) -> None:
+    job = ParameterTuningJobFactory(data=TrainingDataFactory(project=ProjectFactory(owner=user)))
+    config = getattr(job, "split" if route == "split_config" else "evaluation")
+    before = {field: getattr(config, field) for field in patch}
+
+    patched = client.patch(f"/api/v1/{route}/{config.pk}/", patch, format="json")
+    deleted = client.delete(f"/api/v1/{route}/{config.pk}/")
+
+    for response in (patched, deleted):
+        assert response.status_code == 409
+        message = response.json()["error"]["message"]
+        assert f"tuning job {job.pk}" in message
+        assert "Create a new" in message
+    config.refresh_from_db()
+    assert {field: getattr(config, field) for field in patch} == before
+    unused = factory(created_by=user)
+    assert client.patch(f"/api/v1/{route}/{unused.pk}/", patch, format="json").status_code == 200
+    assert client.delete(f"/api/v1/{route}/{unused.pk}/").status_code == 204
+
+
+def test_an_api_key_sees_only_the_configs_of_its_project(user: Any) -> None:
+    mine = ProjectFactory(owner=user)
+    theirs = ProjectFactory(owner=user)
+    my_job = ParameterTuningJobFactory(data=TrainingDataFactory(project=mine))
+    their_job = ParameterTuningJobFactory(data=TrainingDataFactory(project=theirs))
+    unused = SplitConfigFactory(created_by=user)
+    strangers = SplitConfigFactory()
+    _, raw_key = issue_api_key(project=mine, scopes=("read", "write"))
+    key_client = APIClient()
+    key_client.credentials(HTTP_X_API_KEY=raw_key)
+
+    listed = key_client.get("/api/v1/split_config/").json()["results"]
+    theirs_detail = key_client.get(f"/api/v1/split_config/{their_job.split_id}/")
+    theirs_patch = key_client.patch(
+        f"/api/v1/evaluation_config/{their_job.evaluation_id}/", {"cutoff": 1}, format="json"
+    )
+
+    assert {config["id"] for config in listed} == {my_job.split_id, unused.pk}
+    assert strangers.pk not in {config["id"] for config in listed}
+    assert theirs_detail.status_code == 404
+    assert theirs_patch.status_code == 404
+    their_job.evaluation.refresh_from_db()
+    assert their_job.evaluation.cutoff == 10

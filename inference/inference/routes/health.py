@@ -1,15 +1,24 @@
-"""Health and Prometheus metrics; both answer without a key."""
+"""Liveness, health and Prometheus metrics.
+
+The anonymous answers carry no tenant data: ``/health`` names its dependencies and a
+model count; which models are loaded or failed, with their version tags and the reasons
+(which can name storage paths), needs a key (its project only) or the metrics token
+(every project). ``/metrics`` needs the metrics token and is off without one.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 from collections.abc import Awaitable
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from inference import selectors
-from inference.deps import RuntimeDep, SessionDep
+from inference.deps import API_KEY_HEADER, LISTING_KEY, RuntimeDep, SessionDep, runtime_of
+from inference.errors import AuthenticationFailed, NotFound
+from inference.runtime import Runtime
 from inference.schemas import (
     CacheState,
     DependencyCheck,
@@ -20,6 +29,8 @@ from inference.schemas import (
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT_SECONDS = 1.0
+EVERY_PROJECT = -1
+_DETAILS = {"models", "failed_models", "cache"}
 
 
 async def _check(probe: Awaitable[object]) -> DependencyCheck:
@@ -32,10 +43,39 @@ async def _check(probe: Awaitable[object]) -> DependencyCheck:
     return DependencyCheck(ok=True)
 
 
+def _bearer_is_metrics_token(request: Request, runtime: Runtime) -> bool:
+    token = runtime.settings.metrics_token
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return (
+        bool(token)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(value.strip().encode(), token.encode())
+    )
+
+
+async def _detail_scope(request: Request, runtime: Runtime) -> int | None:
+    """The project whose details the caller may see, ``EVERY_PROJECT``, or None."""
+    if _bearer_is_metrics_token(request, runtime):
+        return EVERY_PROJECT
+    raw_key = request.headers.get(API_KEY_HEADER)
+    if not raw_key:
+        return None
+    key = await LISTING_KEY(request)
+    return key.project_id
+
+
+@router.get("/livez", include_in_schema=False)
+async def livez() -> dict[str, str]:
+    """The process serves; no dependency is checked (startup and liveness probes)."""
+    return {"status": "ok"}
+
+
 @router.get("/health", responses={503: {"model": Health}})
-async def health(runtime: RuntimeDep, session: SessionDep) -> JSONResponse:
+async def health(request: Request, runtime: RuntimeDep, session: SessionDep) -> JSONResponse:
     """Database, Redis, the event stream and the models: 503 when a dependency is down,
-    "degraded" when a model failed to load."""
+    "degraded" when a model failed to load. Model details need an `X-API-Key` (its
+    project's models) or the metrics token."""
+    scope = await _detail_scope(request, runtime)
     database = await _check(selectors.database_ping(session))
     redis = await _check(runtime.redis.ping())
     events = DependencyCheck(
@@ -43,23 +83,22 @@ async def health(runtime: RuntimeDep, session: SessionDep) -> JSONResponse:
         error=None if runtime.listener.connected.is_set() else "not subscribed",
     )
     models = runtime.models
-    failed = [
-        FailedModel(
-            model_id=failure.record.model_id,
-            version_tag=failure.record.version_tag,
-            reason=failure.reason,
-            failed_at=failure.failed_at,
-        )
-        for failure in models.failures.values()
-    ]
     up = database.ok and redis.ok
+    degraded = bool(models.failures) or not events.ok
     body = Health(
-        status="unavailable" if not up else "degraded" if failed or not events.ok else "ok",
+        status="unavailable" if not up else "degraded" if degraded else "ok",
         loaded_models=len(models.loaded()),
         database=database,
         redis=redis,
         model_events=events,
-        models=[
+    )
+    if scope is not None:
+
+        def visible(project_id: int) -> bool:
+            return scope in (EVERY_PROJECT, project_id)
+
+        loaded = [model for model in models.loaded() if visible(model.project_id)]
+        body.models = [
             ModelHealth(
                 model_id=model.model_id,
                 version_tag=model.record.version_tag,
@@ -67,20 +106,42 @@ async def health(runtime: RuntimeDep, session: SessionDep) -> JSONResponse:
                 loaded_at=model.loaded_at,
                 load_seconds=model.load_seconds,
             )
-            for model in models.loaded()
-        ],
-        failed_models=failed,
-        cache=CacheState(
+            for model in loaded
+        ]
+        body.failed_models = [
+            FailedModel(
+                model_id=failure.record.model_id,
+                version_tag=failure.record.version_tag,
+                reason=failure.reason,
+                failed_at=failure.failed_at,
+            )
+            for failure in models.failures.values()
+            if visible(failure.record.project_id)
+        ]
+        body.cache = CacheState(
             models=len(models.loaded()),
             bytes=models.total_bytes,
             max_models=models.max_models,
             max_bytes=models.max_bytes,
-        ),
+        )
+    return JSONResponse(
+        body.model_dump(mode="json", exclude=_DETAILS if scope is None else None),
+        status_code=200 if up else 503,
     )
-    return JSONResponse(body.model_dump(mode="json"), status_code=200 if up else 503)
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics(runtime: RuntimeDep) -> Response:
+async def metrics(request: Request) -> Response:
+    runtime = runtime_of(request)
+    if not runtime.settings.metrics_token:
+        raise NotFound(
+            "Prometheus metrics are off: set INFERENCE_METRICS_TOKEN and scrape with "
+            "'Authorization: Bearer <token>'."
+        )
+    if not _bearer_is_metrics_token(request, runtime):
+        raise AuthenticationFailed(
+            "/metrics needs 'Authorization: Bearer <INFERENCE_METRICS_TOKEN>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     content, media_type = runtime.metrics.render()
     return Response(content, media_type=media_type)

@@ -8,7 +8,7 @@ from recotem_common.secrets import InsecureSecretKeyError, check_secret_key
 
 def _secret_key() -> str:
     try:
-        return check_secret_key(env.str("SECRET_KEY", default=""), debug=DEBUG)
+        return check_secret_key(env.str("SECRET_KEY", default=""), debug=DEBUG, data_dir=DATA_DIR)
     except InsecureSecretKeyError as error:
         raise ImproperlyConfigured(str(error)) from error
 

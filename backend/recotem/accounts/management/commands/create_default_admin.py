@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import default_admin_create
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, ValidationFailed
 
 
 class Command(BaseCommand):
@@ -22,6 +22,10 @@ class Command(BaseCommand):
             created = default_admin_create(
                 username=username, password=settings.DEFAULT_ADMIN_PASSWORD
             )
+        except ValidationFailed as error:
+            # A weak configured password stops the bootstrap: no admin is better than
+            # one with a guessable password.
+            raise CommandError(error.message) from error
         except ApplicationError as error:
             self.stderr.write(self.style.WARNING(error.message))
             return
