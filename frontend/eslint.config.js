@@ -50,6 +50,7 @@ export default tseslint.config(
             "/^data\\.status\\./",
             "/^data\\.detail\\.statusHelp\\./",
             "/^data\\.fields\\./",
+            "/^tuning\\.status\\./",
             "/^projects\\.(counts|fields|help|pipeline)\\./",
             "/^projects\\.delete\\.contents\\./",
             "/^shell\\.theme\\.(light|dark|system)$/",

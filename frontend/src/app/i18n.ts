@@ -21,6 +21,8 @@ const dateTimeFormat = {
 const numberFormat = {
   integer: { maximumFractionDigits: 0 },
   decimal: { maximumFractionDigits: 2 },
+  // Ranking metrics (nDCG, MAP…) sit in [0, 1]: four places tell close trials apart.
+  score: { minimumFractionDigits: 4, maximumFractionDigits: 4 },
   percent: { style: "percent", maximumFractionDigits: 1 },
 } as const;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { PIPELINE_STEPS } from "@/features/projects/pipeline";
+import { TUNING_STATUSES } from "@/features/tuning/queries";
 import { THEMES } from "@/stores/ui";
 
 import { mergeFeatureMessages, type Messages } from "./messages";
@@ -35,6 +36,7 @@ describe("feature messages", () => {
         (next) => `projects.pipeline.next.${next}`,
       ),
       ...THEMES.map((theme) => `shell.theme.${theme}`),
+      ...TUNING_STATUSES.map((status) => `tuning.status.${status}`),
     ];
     expect(expected.filter((key) => !has(locale, key))).toEqual([]);
   });

@@ -76,6 +76,13 @@ export const routes: RouteRecordRaw[] = [
       ...uploadRoutes("training_data", "data", "training-data"),
       ...uploadRoutes("item_meta_data", "item-metadata", "item-meta-data"),
       {
+        path: "projects/:projectId(\\d+)/tuning",
+        name: "tuning",
+        component: () => import("@/features/tuning/TuningListPage.vue"),
+        props: projectId,
+        meta: { title: "tuning.list.title", section: "tuning" },
+      },
+      {
         path: "account/password",
         name: "password-change",
         component: () => import("@/features/auth/AuthPasswordChangePage.vue"),

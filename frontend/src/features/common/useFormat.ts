@@ -25,6 +25,8 @@ export function useFormat() {
       value === null || value === undefined ? "—" : formatBytes(value, locale.value),
     integer: (value: number | null | undefined) =>
       value === null || value === undefined ? "—" : n(value, "integer"),
+    score: (value: number | null | undefined) =>
+      value === null || value === undefined ? "—" : n(value, "score"),
     date: (value: string | null | undefined) => (value ? d(new Date(value), "date") : "—"),
     dateTime: (value: string | null | undefined) =>
       value ? d(new Date(value), "dateTime") : "—",

@@ -1,15 +1,33 @@
-// Server-side paging and sorting for a PrimeVue DataTable in lazy mode: the table shows
-// one page, the API (`page`, `page_size`, `ordering`) does the work.
+// Server-side paging, sorting and searching for a PrimeVue DataTable in lazy mode: the table
+// shows one page, the API (`page`, `page_size`, `ordering`, a search parameter) does the work.
 import type { DataTablePageEvent, DataTableSortEvent } from "primevue/datatable";
-import { computed, ref } from "vue";
+import { computed, ref, watch, type WatchSource } from "vue";
+
+import { useDebounced } from "./useDebounced";
 
 const DEFAULT_PAGE_SIZE = 20;
 export const PAGE_SIZES = [DEFAULT_PAGE_SIZE, 50, 100];
 
-export function useServerTable(defaults: { ordering: string; pageSize?: number }) {
+export interface ServerTableOptions {
+  ordering: string;
+  pageSize?: number;
+  /** Filters besides the search box: a change returns the table to its first page. */
+  filters?: WatchSource[];
+}
+
+export function useServerTable(options: ServerTableOptions) {
   const page = ref(1);
-  const pageSize = ref(defaults.pageSize ?? DEFAULT_PAGE_SIZE);
-  const ordering = ref(defaults.ordering);
+  const pageSize = ref(options.pageSize ?? DEFAULT_PAGE_SIZE);
+  const ordering = ref(options.ordering);
+  const search = ref("");
+  const searched = useDebounced(search);
+  /** The settled search text, or undefined so an empty box sends no parameter. */
+  const searchTerm = computed(() => searched.value.trim() || undefined);
+
+  // Page 3 of the old result set means nothing once the set changes.
+  watch([searched, ...(options.filters ?? [])], () => {
+    page.value = 1;
+  });
 
   const first = computed(() => (page.value - 1) * pageSize.value);
   const sortField = computed(() => ordering.value.replace(/^-/, ""));
@@ -27,9 +45,25 @@ export function useServerTable(defaults: { ordering: string; pageSize?: number }
 
   function onSort(event: DataTableSortEvent): void {
     const field = typeof event.sortField === "string" ? event.sortField : null;
-    ordering.value = field ? `${event.sortOrder === -1 ? "-" : ""}${field}` : defaults.ordering;
+    ordering.value = field ? `${event.sortOrder === -1 ? "-" : ""}${field}` : options.ordering;
     page.value = 1;
   }
 
-  return { page, pageSize, ordering, first, sortField, sortOrder, params, onPage, onSort };
+  /** Everything a lazy DataTable needs, for `v-bind`: props plus the page and sort listeners. */
+  function bind(totalRecords: number) {
+    return {
+      lazy: true,
+      paginator: true,
+      rows: pageSize.value,
+      rowsPerPageOptions: PAGE_SIZES,
+      first: first.value,
+      totalRecords,
+      sortField: sortField.value,
+      sortOrder: sortOrder.value,
+      onPage,
+      onSort,
+    };
+  }
+
+  return { page, pageSize, ordering, search, searchTerm, first, sortField, sortOrder, params, onPage, onSort, bind };
 }

@@ -1,0 +1,48 @@
+import { describe, expect, it, vi } from "vitest";
+import { effectScope, nextTick, ref } from "vue";
+
+import { useServerTable } from "./useServerTable";
+
+function inScope<T>(make: () => T): T {
+  return effectScope().run(make) as T;
+}
+
+describe("useServerTable", () => {
+  it("turns page and sort events into API parameters", () => {
+    const table = inScope(() => useServerTable({ ordering: "-updated_at" }));
+    expect(table.params.value).toEqual({ page: 1, page_size: 20, ordering: "-updated_at" });
+
+    table.onPage({ page: 2, rows: 50, first: 100, pageCount: 5 } as never);
+    expect(table.params.value).toEqual({ page: 3, page_size: 50, ordering: "-updated_at" });
+    expect(table.bind(500)).toMatchObject({ first: 100, rows: 50, totalRecords: 500, sortField: "updated_at", sortOrder: -1 });
+
+    table.onSort({ sortField: "name", sortOrder: 1 } as never);
+    expect(table.params.value).toEqual({ page: 1, page_size: 50, ordering: "name" });
+    table.onSort({ sortField: undefined, sortOrder: null } as never);
+    expect(table.ordering.value).toBe("-updated_at");
+  });
+
+  it("returns to the first page when the settled search or a filter changes", async () => {
+    vi.useFakeTimers();
+    try {
+      const status = ref<string | null>(null);
+      const table = inScope(() => useServerTable({ ordering: "name", filters: [status] }));
+      table.page.value = 4;
+      table.search.value = "  movie ";
+      await nextTick();
+      expect(table.page.value).toBe(4);
+      expect(table.searchTerm.value).toBeUndefined();
+      vi.advanceTimersByTime(300);
+      await nextTick();
+      expect(table.searchTerm.value).toBe("movie");
+      expect(table.page.value).toBe(1);
+
+      table.page.value = 2;
+      status.value = "VALID";
+      await nextTick();
+      expect(table.page.value).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
