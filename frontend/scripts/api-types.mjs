@@ -32,8 +32,10 @@ function backendSchema() {
         "--format", "openapi-json", "--file", file],
       {
         cwd: join(BACKEND, "recotem"),
-        // The schema does not depend on secrets; DEBUG lets settings load without any.
-        env: { ...process.env, DEBUG: "true" },
+        // The schema does not depend on secrets; DEBUG lets settings load without any. The
+        // embedded SQLite database always: integer fields' ranges (int32 or int64) follow the
+        // database, and the committed types must not depend on where they were generated.
+        env: { ...process.env, DEBUG: "true", DATABASE_URL: "" },
         stdio: ["ignore", "ignore", "inherit"],
       },
     );
