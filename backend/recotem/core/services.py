@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-from django.db.models import Model
+from django.conf import settings
+from django.db.models import F, Model
 
 from core.exceptions import field_error
 
@@ -42,3 +43,20 @@ def basename_change(*, instance: M, basename: str) -> M:
         )
     model_update(instance=instance, fields=["basename"], data={"basename": name})
     return instance
+
+
+def delivery_over_limit(*, model: type[Model], pk: int) -> int | None:
+    """Count one more delivery of a row's task; the count when it passes
+    ``MAX_TASK_DELIVERIES`` (the previous workers died before finishing), else None."""
+    model._default_manager.filter(pk=pk).update(deliveries=F("deliveries") + 1)
+    deliveries: int = (
+        model._default_manager.filter(pk=pk).values_list("deliveries", flat=True).get()
+    )
+    return deliveries if deliveries > settings.MAX_TASK_DELIVERIES else None
+
+
+def lost_workers_message(*, work: str, deliveries: int) -> str:
+    return (
+        f"The {work} was stopped {deliveries - 1} times before finishing: its worker ran out "
+        "of memory or was killed. It is not retried automatically."
+    )

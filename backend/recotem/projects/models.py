@@ -53,6 +53,9 @@ class UploadedFile(TimeStampedModel):
         db_index=True,
     )
     validation_error = models.TextField(blank=True, default="")
+    # Times a worker took the validation since it was last queued; a worker that dies
+    # (out of memory) has it delivered again, up to MAX_TASK_DELIVERIES.
+    deliveries = models.IntegerField(default=0)
     validated_at = models.DateTimeField(null=True, blank=True)
     n_rows = models.BigIntegerField(null=True, blank=True)
     columns = models.JSONField(default=list, blank=True)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from core.exceptions import Conflict, PayloadTooLarge, field_error
 from core.limits import too_large_message
-from core.services import model_update
+from core.services import delivery_over_limit, lost_workers_message, model_update
 from core.tasks import TaskName, queue_on_commit, task
 from deployments.models import DeploymentSlot
 from projects.ingestion import (
@@ -127,6 +127,7 @@ def _revalidate_project_uploads(project: Project) -> None:
         uploads.update(
             validation_status=ValidationStatus.PENDING,
             validation_error="",
+            deliveries=0,
             updated_at=timezone.now(),
         )
         for pk in ids:
@@ -272,6 +273,7 @@ def upload_revalidate(*, upload: Upload) -> Upload:
         if not queued.update(
             validation_status=ValidationStatus.PENDING,
             validation_error="",
+            deliveries=0,
             updated_at=timezone.now(),
         ):
             raise Conflict("The file is already waiting for validation or being validated.")
@@ -298,6 +300,15 @@ def upload_delete(*, upload: Upload) -> None:
 def _validate(model: type[Upload], pk: int, inspect: Callable[[Upload], TableStats]) -> None:
     upload = model.objects.select_related("project").filter(pk=pk).first()
     if upload is None or not upload.file:
+        return
+    deliveries = delivery_over_limit(model=model, pk=pk)
+    if deliveries is not None:
+        message = lost_workers_message(work="validation", deliveries=deliveries)
+        model.objects.filter(pk=pk).update(
+            validation_status=ValidationStatus.INVALID,
+            validation_error=f"{message} Upload a smaller file or ask to validate it again.",
+            updated_at=timezone.now(),
+        )
         return
     model.objects.filter(pk=pk).update(
         validation_status=ValidationStatus.VALIDATING, updated_at=timezone.now()

@@ -54,6 +54,9 @@ class TrainedModel(TimeStampedModel):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     task_id = models.CharField(max_length=255, blank=True, default="")
+    # Times a worker took the training; a worker that dies (out of memory) has it
+    # delivered again, up to MAX_TASK_DELIVERIES.
+    deliveries = models.IntegerField(default=0)
 
     def __str__(self) -> str:
         return self.version_tag or f"model #{self.pk}"

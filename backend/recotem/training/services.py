@@ -23,7 +23,7 @@ from irspack.utils import df_to_sparse
 from core.events import publish_model_event_on_commit
 from core.exceptions import ApplicationError, Conflict, ValidationFailed, field_error
 from core.models import TERMINAL_JOB_STATUSES, JobStatus
-from core.services import model_update
+from core.services import delivery_over_limit, lost_workers_message, model_update
 from core.tasks import TaskName, queue_on_commit, task
 from projects.ingestion import load_interactions
 from projects.models import Project, TrainingData, ValidationStatus
@@ -257,6 +257,11 @@ def trained_model_train(
     # A redelivered task (its worker was killed) must not revive a model that ended,
     # e.g. one the reaper failed.
     if model.status in TERMINAL_JOB_STATUSES:
+        return model
+    deliveries = delivery_over_limit(model=TrainedModel, pk=model.pk)
+    if deliveries is not None:
+        message = lost_workers_message(work="training", deliveries=deliveries)
+        _fail(model, f"{message} Lower the model's size or the data, then train again.")
         return model
     model.status = JobStatus.RUNNING
     model.started_at = timezone.now()

@@ -42,3 +42,6 @@ RETRAINING_MIN_INTERVAL_MINUTES: int = env.int("RETRAINING_MIN_INTERVAL_MINUTES"
 # worker before the reaper fails it with the reason: a lost message (the embedded Redis
 # keeps nothing across a restart) would otherwise leave it PENDING for ever.
 QUEUED_WORK_TIMEOUT_MINUTES: int = env.int("QUEUED_WORK_TIMEOUT_MINUTES", default=360)
+# Times one validation or training is delivered to a worker before it is failed: a task
+# whose worker is killed (out of memory) is redelivered, and would be for ever.
+MAX_TASK_DELIVERIES: int = env.int("MAX_TASK_DELIVERIES", default=3)
