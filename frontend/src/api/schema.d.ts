@@ -418,6 +418,26 @@ export type paths = {
         patch: operations["auth_user_partial_update"];
         trace?: never;
     };
+    "/api/v1/auth/ws-ticket/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description A single-use ticket for ``/ws/...?ticket=``, valid for ``expires_in`` seconds:
+         *     scripts connect with it instead of putting their access token in the URL.
+         */
+        post: operations["auth_ws_ticket_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversion_event/": {
         parameters: {
             query?: never;
@@ -548,18 +568,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A model viewset whose rows are limited to what the requester may see.
-         *
-         *     Rows of other tenants answer 404, not 403, so their existence is not revealed.
-         */
+        /** @description Split and evaluation configurations: read-only (409) once a tuning job used them. */
         get: operations["evaluation_config_list"];
         put?: never;
-        /**
-         * @description A model viewset whose rows are limited to what the requester may see.
-         *
-         *     Rows of other tenants answer 404, not 403, so their existence is not revealed.
-         */
+        /** @description Split and evaluation configurations: read-only (409) once a tuning job used them. */
         post: operations["evaluation_config_create"];
         delete?: never;
         options?: never;
@@ -574,32 +586,16 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A model viewset whose rows are limited to what the requester may see.
-         *
-         *     Rows of other tenants answer 404, not 403, so their existence is not revealed.
-         */
+        /** @description Split and evaluation configurations: read-only (409) once a tuning job used them. */
         get: operations["evaluation_config_retrieve"];
-        /**
-         * @description A model viewset whose rows are limited to what the requester may see.
-         *
-         *     Rows of other tenants answer 404, not 403, so their existence is not revealed.
-         */
+        /** @description Split and evaluation configurations: read-only (409) once a tuning job used them. */
         put: operations["evaluation_config_update"];
         post?: never;
-        /**
-         * @description A model viewset whose rows are limited to what the requester may see.
-         *
-         *     Rows of other tenants answer 404, not 403, so their existence is not revealed.
-         */
+        /** @description Split and evaluation configurations: read-only (409) once a tuning job used them. */
         delete: operations["evaluation_config_destroy"];
         options?: never;
         head?: never;
-        /**
-         * @description A model viewset whose rows are limited to what the requester may see.
-         *
-         *     Rows of other tenants answer 404, not 403, so their existence is not revealed.
-         */
+        /** @description Split and evaluation configurations: read-only (409) once a tuning job used them. */
         patch: operations["evaluation_config_partial_update"];
         trace?: never;
     };
@@ -1111,18 +1107,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A model viewset whose rows are limited to what the requester may see.
-         *
-         *     Rows of other tenants answer 404, not 403, so their existence is not revealed.
-         */
+        /** @description Split and evaluation configurations: read-only (409) once a tuning job used them. */
         get: operations["split_config_list"];
         put?: never;
-        /**
-         * @description A model viewset whose rows are limited to what the requester may see.
-         *
-         *     Rows of other tenants answer 404, not 403, so their existence is not revealed.
-         */
+        /** @description Split and evaluation configurations: read-only (409) once a tuning job used them. */
         post: operations["split_config_create"];
         delete?: never;
         options?: never;
@@ -1137,32 +1125,16 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /**
-         * @description A model viewset whose rows are limited to what the requester may see.
-         *
-         *     Rows of other tenants answer 404, not 403, so their existence is not revealed.
-         */
+        /** @description Split and evaluation configurations: read-only (409) once a tuning job used them. */
         get: operations["split_config_retrieve"];
-        /**
-         * @description A model viewset whose rows are limited to what the requester may see.
-         *
-         *     Rows of other tenants answer 404, not 403, so their existence is not revealed.
-         */
+        /** @description Split and evaluation configurations: read-only (409) once a tuning job used them. */
         put: operations["split_config_update"];
         post?: never;
-        /**
-         * @description A model viewset whose rows are limited to what the requester may see.
-         *
-         *     Rows of other tenants answer 404, not 403, so their existence is not revealed.
-         */
+        /** @description Split and evaluation configurations: read-only (409) once a tuning job used them. */
         delete: operations["split_config_destroy"];
         options?: never;
         head?: never;
-        /**
-         * @description A model viewset whose rows are limited to what the requester may see.
-         *
-         *     Rows of other tenants answer 404, not 403, so their existence is not revealed.
-         */
+        /** @description Split and evaluation configurations: read-only (409) once a tuning job used them. */
         patch: operations["split_config_partial_update"];
         trace?: never;
     };
@@ -2766,6 +2738,10 @@ export type components = {
          * @enum {string}
          */
         ValidationStatusEnum: "PENDING" | "VALIDATING" | "VALID" | "INVALID";
+        WebSocketTicket: {
+            expires_in: number;
+            ticket: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -3414,6 +3390,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserDetails"];
+                };
+            };
+        };
+    };
+    auth_ws_ticket_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebSocketTicket"];
                 };
             };
         };
