@@ -50,7 +50,7 @@ export default tseslint.config(
             "/^data\\.status\\./",
             "/^data\\.detail\\.statusHelp\\./",
             "/^data\\.fields\\./",
-            "/^tuning\\.status\\./",
+            "/^tuning\\.(status|fields|scheme|metric)\\./",
             "/^projects\\.(counts|fields|help|pipeline)\\./",
             "/^projects\\.delete\\.contents\\./",
             "/^shell\\.theme\\.(light|dark|system)$/",

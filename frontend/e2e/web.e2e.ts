@@ -52,6 +52,28 @@ test("MovieLens 100K uploads as CSV and validates with its exact counts", async 
   await expect(page.getByTestId("next-action")).toContainText("Start a tuning job");
 });
 
+test("a tuning job starts from the form and its trials advance on the list", async ({ browser }) => {
+  const page = await (await browser.newContext({ storageState: adminState })).newPage();
+  await page.goto(`${made.projectPath}/tuning`);
+  await page.getByRole("link", { name: "New tuning job" }).first().click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("New tuning job");
+  await expect(page.getByTestId("tuning-data")).toContainText("ml-100k-ratings.csv");
+
+  // A ratio outside (0, 1) comes back from the server and shows at its field.
+  await page.getByLabel("Held-out ratio").fill("1.5");
+  await page.getByRole("button", { name: "Start tuning" }).click();
+  await expect(page.locator("#split-heldout_ratio-error")).toBeVisible();
+
+  await page.getByLabel("Held-out ratio").fill("0.1");
+  await page.getByLabel("Trials", { exact: true }).fill("3");
+  await page.getByRole("button", { name: "Start tuning" }).click();
+  await expect(page).toHaveURL(/\/tuning\?created=\d+$/);
+  const row = page.getByTestId("tuning-table").locator("tbody tr").first();
+  await expect(row.getByTestId("tuning-trials")).toContainText("of 3");
+  await expect(row.getByTestId("tuning-status")).toHaveAttribute("data-status", "COMPLETED", { timeout: 600_000 });
+  await expect(row.getByTestId("tuning-trials")).toHaveText("3 of 3");
+});
+
 test("MovieLens item titles upload as item metadata", async ({ browser }) => {
   const page = await (await browser.newContext({ storageState: adminState })).newPage();
   made.itemPath = await uploadValid(page, `${made.projectPath}/item-metadata/upload`, movielensItemsCsv());
@@ -81,6 +103,8 @@ const PAGES = () => [
   { path: made.dataPath, en: "ml-100k-ratings.csv", ja: "ml-100k-ratings.csv" },
   { path: `${made.projectPath}/item-metadata`, en: "Item metadata", ja: "アイテムメタデータ" },
   { path: made.itemPath, en: "ml-100k-items.csv", ja: "ml-100k-items.csv" },
+  { path: `${made.projectPath}/tuning`, en: "Tuning", ja: "チューニング" },
+  { path: `${made.projectPath}/tuning/new`, en: "New tuning job", ja: "新しいチューニングジョブ" },
   { path: "/account/password", en: "Change password", ja: "パスワードの変更" },
   { path: "/users", en: "Users", ja: "ユーザー" },
   { path: "/no-such-page", en: "This page does not exist", ja: "このページは存在しません" },

@@ -17,6 +17,14 @@ describe("errorFromResponse", () => {
     expect(error.fields.cutoff).toEqual(["too big"]);
   });
 
+  it("moves field messages under a prefix, keeping the rest", () => {
+    const error = errorFromResponse(400, { error: { code: "validation_error", message: "bad", fields: { cutoff: ["too big"] } } }, null);
+    const prefixed = error.withFieldPrefix("evaluation");
+    expect(prefixed.fieldMessage("evaluation.cutoff")).toBe("too big");
+    expect(prefixed.fieldMessage("cutoff")).toBeUndefined();
+    expect([prefixed.code, prefixed.message, prefixed.status]).toEqual(["validation_error", "bad", 400]);
+  });
+
   it("keeps nested field errors readable", () => {
     const error = errorFromResponse(400, { error: { code: "validation_error", message: "m", fields: { split: [{ ratio: ["bad"] }] } } }, null);
 

@@ -32,6 +32,12 @@ export class ApiError extends Error {
   fieldMessage(field: string): string | undefined {
     return this.fields[field]?.[0];
   }
+
+  /** The same error with its fields under `prefix.`, for a form that saves several objects. */
+  withFieldPrefix(prefix: string): ApiError {
+    const fields = Object.fromEntries(Object.entries(this.fields).map(([name, messages]) => [`${prefix}.${name}`, messages]));
+    return new ApiError(this.kind, this.status, this.code, this.message, fields, this.retryAfter);
+  }
 }
 
 interface Envelope {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { PIPELINE_STEPS } from "@/features/projects/pipeline";
-import { TUNING_STATUSES } from "@/features/tuning/queries";
+import { METRICS, SPLIT_SCHEMES, TUNING_STATUSES } from "@/features/tuning/queries";
 import { THEMES } from "@/stores/ui";
 
 import { mergeFeatureMessages, type Messages } from "./messages";
@@ -37,6 +37,8 @@ describe("feature messages", () => {
       ),
       ...THEMES.map((theme) => `shell.theme.${theme}`),
       ...TUNING_STATUSES.map((status) => `tuning.status.${status}`),
+      ...SPLIT_SCHEMES.map((scheme) => `tuning.scheme.${scheme}`),
+      ...METRICS.map((metric) => `tuning.metric.${metric}`),
     ];
     expect(expected.filter((key) => !has(locale, key))).toEqual([]);
   });

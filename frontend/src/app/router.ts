@@ -83,6 +83,13 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: "tuning.list.title", section: "tuning" },
       },
       {
+        path: "projects/:projectId(\\d+)/tuning/new",
+        name: "tuning-new",
+        component: () => import("@/features/tuning/TuningCreatePage.vue"),
+        props: projectId,
+        meta: { title: "tuning.form.title", section: "tuning" },
+      },
+      {
         path: "account/password",
         name: "password-change",
         component: () => import("@/features/auth/AuthPasswordChangePage.vue"),

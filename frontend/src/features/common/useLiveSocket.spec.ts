@@ -12,6 +12,8 @@ interface Message extends LiveMessage {
 }
 
 const HOST = "127.0.3.20";
+// vi.waitFor gives up after 1 s by default: too soon on a busy machine.
+const SETTLE = { timeout: 10_000, interval: 10 };
 let server: WebSocketServer;
 let connections: ServerSocket[];
 let onConnect: (socket: ServerSocket) => void;
@@ -62,12 +64,12 @@ describe("useLiveSocket", () => {
       socket.send(JSON.stringify({ type: "status", status: "RUNNING" }));
     };
     const { received, live } = connect();
-    await vi.waitFor(() => expect(received).toHaveLength(3));
+    await vi.waitFor(() => expect(received).toHaveLength(3), SETTLE);
     expect(live.state.value).toBe("open");
 
     history.push(log(3));
     connections[0]?.close(1011);
-    await vi.waitFor(() => expect(received).toHaveLength(5));
+    await vi.waitFor(() => expect(received).toHaveLength(5), SETTLE);
     expect(connections).toHaveLength(2);
     expect(received.map((m) => m.message ?? m.status)).toEqual(["line 1", "line 2", "RUNNING", "line 3", "RUNNING"]);
     expect(live.state.value).toBe("open");
@@ -80,7 +82,7 @@ describe("useLiveSocket", () => {
       socket.send("not json");
     };
     const { received } = connect();
-    await vi.waitFor(() => expect(received).toHaveLength(3));
+    await vi.waitFor(() => expect(received).toHaveLength(3), SETTLE);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(received.map((m) => m.seq)).toEqual([0, 1, 2]);
   });
@@ -88,7 +90,7 @@ describe("useLiveSocket", () => {
   it("stays closed when the server forbids the object", async () => {
     onConnect = (socket) => socket.close(4403);
     const { live } = connect();
-    await vi.waitFor(() => expect(live.state.value).toBe("forbidden"));
+    await vi.waitFor(() => expect(live.state.value).toBe("forbidden"), SETTLE);
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(connections).toHaveLength(1);
   });
@@ -100,7 +102,7 @@ describe("useLiveSocket", () => {
     };
     const renewAccess = vi.fn(() => Promise.resolve(true));
     const { received } = connect({ renewAccess });
-    await vi.waitFor(() => expect(received).toHaveLength(1));
+    await vi.waitFor(() => expect(received).toHaveLength(1), SETTLE);
     expect(renewAccess).toHaveBeenCalledTimes(1);
 
     scope.stop();
@@ -108,7 +110,7 @@ describe("useLiveSocket", () => {
     connections = [];
     onConnect = (socket) => socket.close(4401);
     const { live } = connect({ renewAccess: () => Promise.resolve(false) });
-    await vi.waitFor(() => expect(live.state.value).toBe("closed"));
+    await vi.waitFor(() => expect(live.state.value).toBe("closed"), SETTLE);
     expect(connections).toHaveLength(1);
   });
 
@@ -120,9 +122,9 @@ describe("useLiveSocket", () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(connections).toHaveLength(0);
     target.value = url();
-    await vi.waitFor(() => expect(received).toHaveLength(1));
+    await vi.waitFor(() => expect(received).toHaveLength(1), SETTLE);
     scope.stop();
-    await vi.waitFor(() => expect(connections[0]?.readyState).toBe(connections[0]?.CLOSED));
+    await vi.waitFor(() => expect(connections[0]?.readyState).toBe(connections[0]?.CLOSED), SETTLE);
   });
 
   it("backs off exponentially up to a ceiling", () => {

@@ -1,6 +1,7 @@
-import { keepPreviousData, useQuery } from "@tanstack/vue-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/vue-query";
 import { computed, type MaybeRefOrGetter, toValue } from "vue";
 
+import { ApiError } from "@/api/errors";
 import { api, unwrap } from "@/api/http";
 import type { components, operations } from "@/api/schema";
 
@@ -26,5 +27,87 @@ export function useTuningJobList(params: MaybeRefOrGetter<TuningListParams>) {
     placeholderData: keepPreviousData,
     // Keep statuses and trial counts moving while any job on the page is still going.
     refetchInterval: (query) => (query.state.data?.results.some((job) => UNFINISHED.includes(job.status)) ? POLL_MS : false),
+  });
+}
+
+export type SplitConfig = components["schemas"]["SplitConfig"];
+export type SplitInput = components["schemas"]["SplitConfigRequest"];
+export type EvaluationConfig = components["schemas"]["EvaluationConfig"];
+export type EvaluationInput = components["schemas"]["EvaluationConfigRequest"];
+export type TuningJobInput = components["schemas"]["ParameterTuningJobRequest"];
+export type Algorithm = components["schemas"]["Algorithm"];
+export const SPLIT_SCHEMES: readonly NonNullable<SplitInput["scheme"]>[] = ["RG", "TG", "TU"];
+export const METRICS: readonly NonNullable<EvaluationInput["target_metric"]>[] = ["ndcg", "map", "recall", "hit"];
+
+// Saved configurations are few; one page of this size holds them all.
+const ALL = { page_size: 100, ordering: "-ins_datetime" };
+
+export const configKeys = {
+  splits: ["split_config", "list"] as const,
+  evaluations: ["evaluation_config", "list"] as const,
+  algorithms: ["model_configuration", "algorithms"] as const,
+};
+
+export function useSplitConfigs() {
+  return useQuery({
+    queryKey: configKeys.splits,
+    queryFn: () => unwrap(api.GET("/api/v1/split_config/", { params: { query: ALL } })),
+  });
+}
+
+export function useEvaluationConfigs() {
+  return useQuery({
+    queryKey: configKeys.evaluations,
+    queryFn: () => unwrap(api.GET("/api/v1/evaluation_config/", { params: { query: ALL } })),
+  });
+}
+
+export function useAlgorithms() {
+  return useQuery({
+    queryKey: configKeys.algorithms,
+    queryFn: () => unwrap(api.GET("/api/v1/model_configuration/algorithms/")),
+    staleTime: Infinity,
+  });
+}
+
+/** A saved configuration's id, or the fields of a new one to save first. */
+export type Chosen<I> = { id: number } | { input: I };
+
+export interface TuningJobSubmission {
+  split: Chosen<SplitInput>;
+  evaluation: Chosen<EvaluationInput>;
+  job: Omit<TuningJobInput, "split" | "evaluation">;
+}
+
+// A failed step's field messages land under its name ("split.heldout_ratio"), so the
+// form shows them at the field that caused them.
+async function step<T>(prefix: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    throw error instanceof ApiError ? error.withFieldPrefix(prefix) : error;
+  }
+}
+
+export function useTuningJobCreate() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ split, evaluation, job }: TuningJobSubmission) => {
+      const splitId =
+        "id" in split
+          ? split.id
+          : (await step("split", () => unwrap(api.POST("/api/v1/split_config/", { body: split.input })))).id;
+      const evaluationId =
+        "id" in evaluation
+          ? evaluation.id
+          : (await step("evaluation", () => unwrap(api.POST("/api/v1/evaluation_config/", { body: evaluation.input })))).id;
+      return unwrap(api.POST("/api/v1/parameter_tuning_job/", { body: { ...job, split: splitId, evaluation: evaluationId } }));
+    },
+    onSettled: () =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: configKeys.splits }),
+        client.invalidateQueries({ queryKey: configKeys.evaluations }),
+        client.invalidateQueries({ queryKey: tuningKeys.lists() }),
+      ]),
   });
 }
