@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 PLACEHOLDER_MARKERS = ("change", "placeholder", "insecure", "example", "secret-key", "xxx")
@@ -33,8 +34,9 @@ def installation_secret_key(data_dir: Path) -> str:
     if not path.exists():
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
-            temporary = data_dir / f"{INSTALLATION_KEY_FILE}.{os.getpid()}.tmp"
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            # mkstemp: a name no other process or thread uses, created with mode 0600.
+            descriptor, name = tempfile.mkstemp(prefix=f"{INSTALLATION_KEY_FILE}.", dir=data_dir)
+            temporary = Path(name)
             with os.fdopen(descriptor, "w") as file:
                 file.write(secrets.token_urlsafe(50))
             with contextlib.suppress(FileExistsError):
