@@ -13,6 +13,11 @@ export const TUNING_STATUSES: readonly TuningStatus[] = ["PENDING", "RUNNING", "
 export const UNFINISHED: readonly TuningStatus[] = ["PENDING", "RUNNING"];
 const POLL_MS = 3000;
 
+/** How far a job is through its planned trials, 0-100. */
+export function progressPercent(finished: number, planned: number | undefined): number {
+  return planned ? Math.round((100 * finished) / planned) : 0;
+}
+
 export const tuningKeys = {
   all: ["parameter_tuning_job"] as const,
   lists: () => [...tuningKeys.all, "list"] as const,
