@@ -116,3 +116,34 @@ export function useTuningJobCreate() {
       ]),
   });
 }
+
+export type Trial = components["schemas"]["Trial"];
+
+export const tuningDetailKeys = {
+  trials: (id: number) => [...tuningKeys.detail(id), "trials"] as const,
+};
+
+export function useTuningJob(id: MaybeRefOrGetter<number>) {
+  return useQuery({
+    queryKey: computed(() => tuningKeys.detail(toValue(id))),
+    queryFn: () => unwrap(api.GET("/api/v1/parameter_tuning_job/{id}/", { params: { path: { id: toValue(id) } } })),
+  });
+}
+
+export function useTuningTrials(id: MaybeRefOrGetter<number>) {
+  return useQuery({
+    queryKey: computed(() => tuningDetailKeys.trials(toValue(id))),
+    queryFn: () => unwrap(api.GET("/api/v1/parameter_tuning_job/{id}/trials/", { params: { path: { id: toValue(id) } } })),
+  });
+}
+
+export function useTuningJobCancel() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => unwrap(api.POST("/api/v1/parameter_tuning_job/{id}/cancel/", { params: { path: { id } } })),
+    onSuccess: (job) => {
+      client.setQueryData(tuningKeys.detail(job.id), job);
+      return client.invalidateQueries({ queryKey: tuningKeys.lists() });
+    },
+  });
+}
