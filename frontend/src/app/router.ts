@@ -90,6 +90,13 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: "tuning.form.title", section: "tuning" },
       },
       {
+        path: "projects/:projectId(\\d+)/tuning/:jobId(\\d+)",
+        name: "tuning-detail",
+        component: () => import("@/features/tuning/TuningDetailPage.vue"),
+        props: (route) => ({ ...projectId(route), jobId: Number(route.params.jobId) }),
+        meta: { title: "tuning.list.title", section: "tuning" },
+      },
+      {
         path: "account/password",
         name: "password-change",
         component: () => import("@/features/auth/AuthPasswordChangePage.vue"),
