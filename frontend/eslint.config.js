@@ -54,6 +54,7 @@ export default tseslint.config(
             "/^projects\\.(counts|fields|help|pipeline)\\./",
             "/^projects\\.delete\\.contents\\./",
             "/^shell\\.theme\\.(light|dark|system)$/",
+            "/^apikeys\\.(scopes|scopeHelp|state|revoke|delete)\\./",
           ],
         },
       ],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 
+import { SCOPES } from "@/features/apikeys/queries";
 import { PIPELINE_STEPS } from "@/features/projects/pipeline";
 import { METRICS, SPLIT_SCHEMES, TUNING_STATUSES } from "@/features/tuning/queries";
 import { THEMES } from "@/stores/ui";
@@ -39,6 +40,8 @@ describe("feature messages", () => {
       ...TUNING_STATUSES.map((status) => `tuning.status.${status}`),
       ...SPLIT_SCHEMES.map((scheme) => `tuning.scheme.${scheme}`),
       ...METRICS.map((metric) => `tuning.metric.${metric}`),
+      ...SCOPES.flatMap((scope) => [`apikeys.scopes.${scope}`, `apikeys.scopeHelp.${scope}`]),
+      ...["active", "revoked", "expired"].map((state) => `apikeys.state.${state}`),
     ];
     expect(expected.filter((key) => !has(locale, key))).toEqual([]);
   });

@@ -90,6 +90,13 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: "tuning.form.title", section: "tuning" },
       },
       {
+        path: "projects/:projectId(\\d+)/api-keys",
+        name: "api-keys",
+        component: () => import("@/features/apikeys/ApikeysListPage.vue"),
+        props: projectId,
+        meta: { title: "apikeys.list.title", section: "api_keys" },
+      },
+      {
         path: "account/password",
         name: "password-change",
         component: () => import("@/features/auth/AuthPasswordChangePage.vue"),
