@@ -55,6 +55,7 @@ export default tseslint.config(
             "/^projects\\.delete\\.contents\\./",
             "/^shell\\.theme\\.(light|dark|system)$/",
             "/^apikeys\\.(scopes|scopeHelp|state|revoke|delete)\\./",
+            "/^slots\\.weight\\.problem\\./",
           ],
         },
       ],

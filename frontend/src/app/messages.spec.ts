@@ -42,6 +42,7 @@ describe("feature messages", () => {
       ...METRICS.map((metric) => `tuning.metric.${metric}`),
       ...SCOPES.flatMap((scope) => [`apikeys.scopes.${scope}`, `apikeys.scopeHelp.${scope}`]),
       ...["active", "revoked", "expired"].map((state) => `apikeys.state.${state}`),
+      ...["required", "range"].map((problem) => `slots.weight.problem.${problem}`),
     ];
     expect(expected.filter((key) => !has(locale, key))).toEqual([]);
   });

@@ -97,6 +97,13 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: "apikeys.list.title", section: "api_keys" },
       },
       {
+        path: "projects/:projectId(\\d+)/deployment",
+        name: "slots",
+        component: () => import("@/features/slots/SlotsListPage.vue"),
+        props: projectId,
+        meta: { title: "slots.list.title", section: "slots" },
+      },
+      {
         path: "account/password",
         name: "password-change",
         component: () => import("@/features/auth/AuthPasswordChangePage.vue"),
