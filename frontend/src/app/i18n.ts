@@ -16,6 +16,7 @@ const dateTimeFormat = {
     hour: "2-digit",
     minute: "2-digit",
   },
+  time: { hour: "2-digit", minute: "2-digit", second: "2-digit" },
 } as const;
 
 const numberFormat = {

@@ -90,6 +90,19 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: "tuning.form.title", section: "tuning" },
       },
       {
+        path: "projects/:projectId(\\d+)/tuning/:jobId(\\d+)",
+        name: "tuning-detail",
+        component: () => import("@/features/tuning/TuningDetailPage.vue"),
+        props: (route) => ({ ...projectId(route), jobId: Number(route.params.jobId) }),
+        meta: { title: "tuning.list.title", section: "tuning" },
+      },
+      {
+        path: "account/password",
+        name: "password-change",
+        component: () => import("@/features/auth/AuthPasswordChangePage.vue"),
+        meta: { title: "auth.password.title" },
+      },
+      {
         path: "projects/:projectId(\\d+)/api-keys",
         name: "api-keys",
         component: () => import("@/features/apikeys/ApikeysListPage.vue"),
@@ -102,12 +115,6 @@ export const routes: RouteRecordRaw[] = [
         component: () => import("@/features/slots/SlotsListPage.vue"),
         props: projectId,
         meta: { title: "slots.list.title", section: "slots" },
-      },
-      {
-        path: "account/password",
-        name: "password-change",
-        component: () => import("@/features/auth/AuthPasswordChangePage.vue"),
-        meta: { title: "auth.password.title" },
       },
       {
         path: "users",
