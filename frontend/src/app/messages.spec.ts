@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 
+import { AB_TEST_STATUSES, TRANSITIONS } from "@/features/abtests/queries";
 import { SCOPES } from "@/features/apikeys/queries";
 import { PIPELINE_STEPS } from "@/features/projects/pipeline";
 import { METRICS, SPLIT_SCHEMES, TUNING_STATUSES } from "@/features/tuning/queries";
@@ -43,6 +44,11 @@ describe("feature messages", () => {
       ...SCOPES.flatMap((scope) => [`apikeys.scopes.${scope}`, `apikeys.scopeHelp.${scope}`]),
       ...["active", "revoked", "expired"].map((state) => `apikeys.state.${state}`),
       ...["required", "range"].map((problem) => `slots.weight.problem.${problem}`),
+      ...AB_TEST_STATUSES.map((status) => `abtests.status.${status}`),
+      ...["control", "variant"].map((arm) => `abtests.arm.${arm}`),
+      ...[...TRANSITIONS, "promote"].flatMap((action) =>
+        ["button", "title", "question", "confirm"].map((part) => `abtests.actions.${action}.${part}`),
+      ),
     ];
     expect(expected.filter((key) => !has(locale, key))).toEqual([]);
   });

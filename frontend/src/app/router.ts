@@ -117,6 +117,20 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: "slots.list.title", section: "slots" },
       },
       {
+        path: "projects/:projectId(\\d+)/ab-tests",
+        name: "ab-tests",
+        component: () => import("@/features/abtests/AbtestsListPage.vue"),
+        props: projectId,
+        meta: { title: "abtests.list.title", section: "ab_tests" },
+      },
+      {
+        path: "projects/:projectId(\\d+)/ab-tests/:testId(\\d+)",
+        name: "ab-test-detail",
+        component: () => import("@/features/abtests/AbtestsDetailPage.vue"),
+        props: (route) => ({ ...projectId(route), testId: Number(route.params.testId) }),
+        meta: { title: "abtests.list.title", section: "ab_tests" },
+      },
+      {
         path: "users",
         name: "users",
         component: () => import("@/features/users/UsersListPage.vue"),
