@@ -22,4 +22,10 @@ for name in SECRET_KEY DATABASE_URL DEFAULT_ADMIN_PASSWORD REDIS_PASSWORD MODEL_
     unset "${name}_FILE"
 done
 unset name file inline value
+# numba's cache must be writable (the image's files may be read-only): seed it with the
+# loops the image compiled at build time.
+if [ -n "${NUMBA_CACHE_DIR:-}" ] && [ -d /opt/numba-cache ]; then
+    mkdir -p "$NUMBA_CACHE_DIR" && cp -R -n /opt/numba-cache/. "$NUMBA_CACHE_DIR/" \
+        || echo "Could not copy the compiled scoring loops into $NUMBA_CACHE_DIR; the first prediction of each model compiles them." >&2
+fi
 exec "$@"

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import sparse as sps
@@ -64,3 +69,56 @@ def test_mask_rows_sets_each_rows_entries_to_minus_infinity() -> None:
     expected[0, [1, 3]] = -np.inf
     expected[1, [0, 2]] = -np.inf
     np.testing.assert_array_equal(scores, expected)
+
+
+# Fits every model of tests/conftest.py on part of MovieLens 100K, serves each through
+# the public API, and prints the types each loop was compiled for.
+SERVE_EVERY_MODEL = """
+import numpy as np
+from scipy import sparse as sps
+from recotem_common.artifact import kernels, signing_keys
+from tests.conftest import ML100K_DIR, MODELS, Interactions, fit_and_load
+
+raw = np.loadtxt(ML100K_DIR / "u.data", dtype=np.int64)[:20000]
+users, user_index = np.unique(raw[:, 0], return_inverse=True)
+items, item_index = np.unique(raw[:, 1], return_inverse=True)
+matrix = sps.csr_matrix((np.ones(len(raw)), (user_index, item_index)))
+data = Interactions(matrix, [str(u) for u in users], [str(i) for i in items])
+keys = signing_keys("kernel-signatures-test-key-0123456789abcdef0123456789abcdef")
+for name in MODELS:
+    model = fit_and_load(name, data, keys).artifact
+    model.prepare()
+    model.recommend_users(data.user_ids[:3], 10)
+    model.popular_items(5)
+    if model.supports_profile:
+        model.recommend_profile(data.item_ids[:3], 5)
+    if model.supports_similar:
+        model.similar_items(data.item_ids[0], 5)
+for kernel in (kernels.gather_sparse_rows, kernels.gather_dense_rows, kernels.mask_rows,
+               kernels.top_k_rows):
+    for signature in kernel.signatures:
+        print(f"compiled: {kernel.__name__}{signature}")
+"""
+
+
+@pytest.mark.slow
+def test_the_images_precompile_every_loop_serving_needs(tmp_path: Path) -> None:
+    served = subprocess.run(
+        [sys.executable, "-c", SERVE_EVERY_MODEL],
+        cwd=Path(__file__).resolve().parents[1],
+        env={"NUMBA_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert served.returncode == 0, served.stderr[-3000:]
+    # irspack draws progress bars on stdout too.
+    needed = set(re.findall(r"^compiled: (.+)$", served.stdout, re.MULTILINE))
+    assert needed
+    precompiled = {
+        f"{kernel.__name__}{signature}"
+        for kernel, signatures in kernels._served_signatures().items()
+        for signature in signatures
+    }
+    assert needed - precompiled == set()

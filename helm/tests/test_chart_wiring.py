@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from chart_render import (
+    REPO,
     Manifest,
     Rendered,
     component,
@@ -38,6 +39,16 @@ EXISTING_SECRET_KEYS = {
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "POSTGRES_PASSWORD",
+    "INFERENCE_METRICS_TOKEN",
+}
+# Settings the services read that no value sets, and why.
+LEFT_TO_THE_SERVICES = {
+    "CELERY_TASK_ALWAYS_EAGER",  # tests only
+    "CELERY_BEAT_SCHEDULER",  # always the database scheduler
+    "CELERY_WORKER_CONCURRENCY",  # workers.*.concurrency, as a command-line option
+    "STATIC_ROOT",  # the image's collected files
+    "MODEL_EVENTS_REDIS_URL",  # derived from REDIS_URL, like the other Redis databases
+    "INFERENCE_RATE_LIMIT_STORAGE_URL",
 }
 
 
@@ -94,6 +105,37 @@ def test_each_container_gets_the_variables_it_reads(rendered: Rendered, profile:
             assert str(env["MEDIA_ROOT"]).startswith(f"{env['RECOTEM_DATA_DIR']}/")
             if s3:
                 assert env["RECOTEM_STORAGE_TYPE"] == "S3"
+
+
+def _settings_the_services_read() -> set[str]:
+    names: set[str] = set()
+    for module in (REPO / "backend" / "recotem" / "recotem" / "settings").glob("*.py"):
+        names |= set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', module.read_text()))
+    config = (REPO / "inference" / "inference" / "config.py").read_text()
+    return names | set(re.findall(r'validation_alias="([A-Z][A-Z0-9_]+)"', config))
+
+
+def test_every_setting_the_services_read_can_be_set_from_values() -> None:
+    read = _settings_the_services_read()
+    assert {"SECRET_KEY", "WEBSOCKET_PING_SECONDS", "INFERENCE_MAX_BODY_BYTES"} <= read
+    set_somewhere: set[str] = set()
+    for profile in PROFILES:
+        rendered = render(profile_values(profile))
+        for workload in rendered.workloads():
+            for container in rendered.containers(workload):
+                set_somewhere |= rendered.environment(container).keys()
+    assert read - LEFT_TO_THE_SERVICES - set_somewhere == set()
+
+
+def test_recotem_containers_start_through_the_image_entrypoint(rendered: Rendered) -> None:
+    """The entrypoint reads *_FILE secrets and seeds numba's cache with the scoring loops
+    the image compiled; a container ``command`` would replace it."""
+    for workload in rendered.workloads():
+        if component(workload) in {"postgresql", "redis", "test", "proxy"}:
+            continue
+        for container in rendered.containers(workload):
+            assert "command" not in container, f"{component(workload)}/{container['name']}"
+            assert container["args"], f"{component(workload)}/{container['name']}"
 
 
 def test_inference_listens_on_the_port_its_service_targets(rendered: Rendered) -> None:

@@ -1,12 +1,12 @@
-"""Reading model files from the backend's default storage (local directory or S3)."""
+"""Reading model files from the backend's default storage (local directory or S3).
+
+boto3 (with botocore, about 30 MB per process) is imported only when S3 is the storage.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
-
-import boto3
-from botocore.exceptions import ClientError
 
 from inference.config import Settings
 
@@ -41,6 +41,8 @@ class S3Store:
     def __init__(self, settings: Settings) -> None:
         self.bucket = settings.aws_storage_bucket_name
         self.location = settings.aws_location.strip("/")
+        import boto3
+
         self.client: S3Client = boto3.client(
             "s3",
             endpoint_url=settings.aws_s3_endpoint_url,
@@ -50,6 +52,8 @@ class S3Store:
         )
 
     def read(self, name: str) -> bytes:
+        from botocore.exceptions import ClientError
+
         key = f"{self.location}/{name}" if self.location else name
         try:
             return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()

@@ -4,20 +4,27 @@ Django-free on purpose: the tuning trial runner imports it in a bare subprocess.
 Search spaces are irspack's own ``default_tune_range`` of each class; parameter
 validation uses irspack's pydantic config class of each recommender, so a stored
 configuration always fits the class that will be built from it.
+
+The table names the classes without importing irspack: the web process and an idle
+worker look algorithms up by name, and irspack (with scikit-learn, numba and scipy)
+loads only when a class is first used.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import irspack
-from irspack.optimization.parameter_range import ParameterRange
-from irspack.recommenders.base import BaseRecommender, RecommenderConfig
 from pydantic import ValidationError
 
 from core.limits import PARAMETER_BOUNDS
+
+if TYPE_CHECKING:
+    from irspack.optimization.parameter_range import ParameterRange
+    from irspack.recommenders.base import BaseRecommender, RecommenderConfig
 
 MB = 1024 * 1024
 _F32 = 4
@@ -65,15 +72,18 @@ def _item_popularity(params: Mapping[str, Any], shape: Shape) -> float:
 
 @dataclass(frozen=True)
 class Algorithm:
-    """One recommender: its short name (``IALS``) and its irspack class."""
+    """One recommender: its short name (``IALS``) and its irspack class's name."""
 
     name: str
-    recommender_class: type[BaseRecommender]
+    class_name: str
     model_memory: MemoryEstimate
 
-    @property
-    def class_name(self) -> str:
-        return self.recommender_class.__name__
+    @cached_property
+    def recommender_class(self) -> type[BaseRecommender]:
+        import irspack
+
+        recommender_class: type[BaseRecommender] = getattr(irspack, self.class_name)
+        return recommender_class
 
     @property
     def config_class(self) -> type[RecommenderConfig]:
@@ -85,7 +95,9 @@ class Algorithm:
 
     @property
     def is_iterative(self) -> bool:
-        return issubclass(self.recommender_class, irspack.BaseRecommenderWithEarlyStopping)
+        from irspack import BaseRecommenderWithEarlyStopping
+
+        return issubclass(self.recommender_class, BaseRecommenderWithEarlyStopping)
 
     def estimated_bytes(self, params: Mapping[str, Any], shape: Shape) -> float:
         """Peak memory of one fit: the interaction matrix in the few layouts irspack
@@ -94,35 +106,29 @@ class Algorithm:
 
 
 def _algorithms() -> dict[str, Algorithm]:
-    table: list[tuple[str, type[BaseRecommender], MemoryEstimate]] = [
-        ("IALS", irspack.IALSRecommender, _factors(_F32, 4)),
-        ("CosineKNN", irspack.CosineKNNRecommender, _item_neighbours),
-        ("AsymmetricCosineKNN", irspack.AsymmetricCosineKNNRecommender, _item_neighbours),
-        ("TverskyIndexKNN", irspack.TverskyIndexKNNRecommender, _item_neighbours),
-        ("JaccardKNN", irspack.JaccardKNNRecommender, _item_neighbours),
-        ("CosineUserKNN", irspack.CosineUserKNNRecommender, _user_neighbours),
-        (
-            "AsymmetricCosineUserKNN",
-            irspack.AsymmetricCosineUserKNNRecommender,
-            _user_neighbours,
-        ),
-        ("RP3beta", irspack.RP3betaRecommender, _item_neighbours),
-        ("P3alpha", irspack.P3alphaRecommender, _item_neighbours),
-        ("DenseSLIM", irspack.DenseSLIMRecommender, _dense_item_item),
-        ("EDLAE", irspack.EDLAERecommender, _dense_item_item),
-        ("SLIM", irspack.SLIMRecommender, _item_neighbours),
-        ("TopPop", irspack.TopPopRecommender, _item_popularity),
+    table: list[tuple[str, str, MemoryEstimate]] = [
+        ("IALS", "IALSRecommender", _factors(_F32, 4)),
+        ("CosineKNN", "CosineKNNRecommender", _item_neighbours),
+        ("AsymmetricCosineKNN", "AsymmetricCosineKNNRecommender", _item_neighbours),
+        ("TverskyIndexKNN", "TverskyIndexKNNRecommender", _item_neighbours),
+        ("JaccardKNN", "JaccardKNNRecommender", _item_neighbours),
+        ("CosineUserKNN", "CosineUserKNNRecommender", _user_neighbours),
+        ("AsymmetricCosineUserKNN", "AsymmetricCosineUserKNNRecommender", _user_neighbours),
+        ("RP3beta", "RP3betaRecommender", _item_neighbours),
+        ("P3alpha", "P3alphaRecommender", _item_neighbours),
+        ("DenseSLIM", "DenseSLIMRecommender", _dense_item_item),
+        ("EDLAE", "EDLAERecommender", _dense_item_item),
+        ("SLIM", "SLIMRecommender", _item_neighbours),
+        ("TopPop", "TopPopRecommender", _item_popularity),
     ]
-    # These two need scikit-learn, which irspack treats as optional.
-    optional = [
-        ("TruncatedSVD", "TruncatedSVDRecommender", _factors(_F64, 3)),
-        ("NMF", "NMFRecommender", _factors(_F64, 3)),
-    ]
-    for name, class_name, memory in optional:
-        recommender_class = getattr(irspack, class_name, None)
-        if recommender_class is not None:
-            table.append((name, recommender_class, memory))
-    return {name: Algorithm(name, cls, memory) for name, cls, memory in table}
+    # These two need scikit-learn, which irspack treats as optional; finding it is
+    # enough to know irspack offers them.
+    if importlib.util.find_spec("sklearn") is not None:
+        table += [
+            ("TruncatedSVD", "TruncatedSVDRecommender", _factors(_F64, 3)),
+            ("NMF", "NMFRecommender", _factors(_F64, 3)),
+        ]
+    return {name: Algorithm(name, class_name, memory) for name, class_name, memory in table}
 
 
 ALGORITHMS: dict[str, Algorithm] = _algorithms()

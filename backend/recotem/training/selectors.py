@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from core.exceptions import Conflict, NotFound, ValidationFailed
 from core.models import JobStatus
@@ -16,6 +15,9 @@ from recotem_common.artifact import ArtifactError, ModelArtifact, UnsupportedOpe
 from training.algorithms import ALGORITHMS, DEFAULT_ALGORITHMS
 from training.artifacts import artifact_cache
 from training.models import TrainedModel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _rng = np.random.default_rng()
 

@@ -1,4 +1,8 @@
-"""Model configurations and trained models: validation, training, artifacts, clean-up."""
+"""Model configurations and trained models: validation, training, artifacts, clean-up.
+
+irspack is imported where a model is trained, not with this module, which the web
+process loads for its views.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,13 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import irspack
-import pandas as pd
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
-from irspack import Evaluator
-from irspack.utils import df_to_sparse
 
 from core.events import publish_model_event_on_commit
 from core.exceptions import ApplicationError, Conflict, ValidationFailed, field_error
@@ -43,6 +43,9 @@ from training.models import ModelConfiguration, TrainedModel
 from training.selectors import trained_model_status_payload
 from training.signals import trained_model_finished
 from tuning.splitting import SplitError, SplitSpec, compute_split
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -244,6 +247,7 @@ class _Trained:
     content: bytes
     metrics: dict[str, float]
     seconds: float
+    irspack_version: str
 
 
 def trained_model_train(
@@ -293,7 +297,7 @@ def trained_model_train(
     model.filesize = len(trained.content)
     model.training_time = trained.seconds
     model.metrics_json = trained.metrics
-    model.irspack_version = irspack.__version__
+    model.irspack_version = trained.irspack_version
     model.status = JobStatus.COMPLETED
     model.finished_at = timezone.now()
     model.save()
@@ -312,6 +316,9 @@ def trained_model_train(
 
 
 def _train(model: TrainedModel) -> _Trained:
+    import irspack
+    from irspack.utils import df_to_sparse
+
     configuration = model.configuration
     project = configuration.project
     try:
@@ -344,7 +351,9 @@ def _train(model: TrainedModel) -> _Trained:
         },
     )
     content = write_artifact(artifact, model_signing_keys()[0])
-    return _Trained(content=content, metrics=metrics, seconds=seconds)
+    return _Trained(
+        content=content, metrics=metrics, seconds=seconds, irspack_version=irspack.__version__
+    )
 
 
 def _holdout_metrics(
@@ -361,6 +370,8 @@ def _holdout_metrics(
     except SplitError:
         logger.info("Data too small for a holdout; model trained without metrics")
         return {}
+    from irspack import Evaluator
+
     recommender = build_recommender(algorithm, split.X_train, params).learn()
     evaluator = Evaluator(split.X_val, offset=split.offset)
     scores = evaluator.get_scores(recommender, list(HOLDOUT_CUTOFFS))

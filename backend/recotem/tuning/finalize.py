@@ -7,8 +7,6 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from optuna.trial import TrialState
-
 from core.models import TERMINAL_JOB_STATUSES, JobStatus
 from training.algorithms import get_algorithm
 from training.models import ModelConfiguration
@@ -39,6 +37,8 @@ def tuning_job_finalize(*, job_id: int, task_id: str = "") -> None:
 
 
 def _finalize(job: ParameterTuningJob, *, task_id: str) -> None:
+    from optuna.trial import TrialState
+
     with studies.storage() as rdb:
         study = studies.find_study(rdb, job=job)
         trials = [] if study is None else study.get_trials(deepcopy=False)

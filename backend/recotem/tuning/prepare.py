@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 
-import irspack
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -27,6 +26,8 @@ def tuning_job_prepare(*, job_id: int, task_id: str = "") -> None:
     )
     if job.status != JobStatus.PENDING:
         return
+    import irspack
+
     now = timezone.now()
     job.status = JobStatus.RUNNING
     job.started_at = job.heartbeat_at = now

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
-
-from optuna.trial import FrozenTrial, TrialState
+from typing import TYPE_CHECKING, Any
 
 from tuning import study as studies
 from tuning.models import ParameterTuningJob
+
+if TYPE_CHECKING:
+    from optuna.trial import FrozenTrial
 
 
 def trial_algorithm_and_params(trial: FrozenTrial) -> tuple[str, dict[str, Any]]:
@@ -35,7 +36,7 @@ def trial_summary(trial: FrozenTrial) -> dict[str, Any]:
         "number": trial.number,
         "algorithm": algorithm,
         "params": params,
-        "score": trial.value if trial.state == TrialState.COMPLETE else None,
+        "score": trial.value if trial.state.name == "COMPLETE" else None,
         "state": trial.state.name,
         "duration_seconds": duration,
         "worker": record.get("worker"),

@@ -1,6 +1,8 @@
 """The train/validation split of a tuning job, computed once and shared as a file.
 
 Django-free: the trial runner subprocess loads split files with :func:`load_split`.
+irspack and scipy are imported by the functions that split, so that importing the
+module (the backend's training services do) loads neither.
 Every worker of a job scores its trials on the one file the prepare step wrote, and
 the file's SHA-256 is recorded on each trial, so "all trials used the same validation
 set" can be checked after the fact.
@@ -11,14 +13,14 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sps
-from irspack.split import UserTrainTestInteractionPair, holdout_specific_interactions
-from irspack.split.userwise import split_train_test_userwise_random, split_train_test_userwise_time
-from irspack.utils import df_to_sparse
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import scipy.sparse as sps
+    from irspack.split import UserTrainTestInteractionPair
 
 RANDOM = "RG"
 TIME_GLOBAL = "TG"
@@ -112,6 +114,13 @@ def _per_user(
     split in every process (irspack's all-in-one helper orders items by a ``set``,
     which differs between interpreters).
     """
+    from irspack.split import UserTrainTestInteractionPair
+    from irspack.split.userwise import (
+        split_train_test_userwise_random,
+        split_train_test_userwise_time,
+    )
+    from irspack.utils import df_to_sparse
+
     random = np.random.RandomState(spec.random_seed)
     users = frame[user_column].unique()
     n_val = spec.n_test_users
@@ -153,6 +162,8 @@ def _per_user(
 
 def _sorted_rows(pair: UserTrainTestInteractionPair) -> UserTrainTestInteractionPair:
     """The same users in id order (irspack's time split orders them by a ``set``)."""
+    from irspack.split import UserTrainTestInteractionPair
+
     order = np.argsort(np.asarray(pair.user_ids, dtype=str), kind="stable")
     return UserTrainTestInteractionPair(
         [pair.user_ids[i] for i in order], pair.X_train[order], pair.X_test[order]
@@ -169,6 +180,8 @@ def _time_global(
     """Hold out what happened after one global point in time: the last
     ``heldout_ratio`` of all interactions. With ``n_heldout``, a validation user's
     targets are their first ``n_heldout`` interactions after that point."""
+    from irspack.split import holdout_specific_interactions
+
     frame = frame.sort_values(time_column, kind="stable").reset_index(drop=True)
     threshold = frame[time_column].quantile(1.0 - spec.heldout_ratio)
     after = (frame[time_column] > threshold).to_numpy()
@@ -197,6 +210,8 @@ def _time_global(
 
 
 def _binary(matrix: sps.spmatrix) -> sps.csr_matrix:
+    import scipy.sparse as sps
+
     result = sps.csr_matrix(matrix, dtype=np.float64)
     result.sum_duplicates()
     result.data[:] = 1.0
@@ -205,6 +220,8 @@ def _binary(matrix: sps.spmatrix) -> sps.csr_matrix:
 
 
 def _assemble(train: Any, val: Any, item_ids: Any) -> Split:
+    import scipy.sparse as sps
+
     n_items = len(item_ids)
     train_part = sps.csr_matrix(train.X_all, shape=(train.n_users, n_items))
     stacked = sps.vstack([train_part, sps.csr_matrix(val.X_train)], format="csr")
@@ -235,6 +252,8 @@ def dump_split(split: Split) -> bytes:
 
 
 def load_split(data: bytes) -> Split:
+    import scipy.sparse as sps
+
     with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
 
         def matrix(name: str) -> sps.csr_matrix:

@@ -2,7 +2,8 @@
 
 PostgreSQL in production, the embedded SQLite file on a bare machine: the SQLAlchemy
 URL is built from Django's own connection settings, so Optuna's tables live next to
-Recotem's and the parallel workers of a job share one study.
+Recotem's and the parallel workers of a job share one study. Optuna is imported when a
+storage is first opened, so the web process loads it only when a request reads trials.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import optuna
 from django.db import connections
-from optuna.storages import RDBStorage
 from sqlalchemy.engine import URL
 
 from tuning.models import ParameterTuningJob
+
+if TYPE_CHECKING:
+    import optuna
+    from optuna.storages import RDBStorage
 
 # SQLite serialises writers; parallel workers must wait for the lock, not fail at once.
 SQLITE_BUSY_TIMEOUT_SECONDS = 60
@@ -25,8 +28,6 @@ ALGORITHM_PARAM = "algorithm"
 # The user attribute holding what Recotem records of a trial: worker, split_sha256,
 # fit_seconds, scores, learnt_config, failure.
 TRIAL_RECORD = "recotem"
-
-optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
 def storage_url() -> str:
@@ -73,6 +74,10 @@ def _engine_kwargs(url: str) -> dict[str, Any]:
 def storage() -> Iterator[RDBStorage]:
     """An Optuna storage whose connections are released on exit (Celery workers are
     long-lived; a pool per task would leak connections)."""
+    import optuna
+    from optuna.storages import RDBStorage
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     url = storage_url()
     rdb = RDBStorage(url, engine_kwargs=_engine_kwargs(url))
     try:
@@ -85,6 +90,8 @@ def storage() -> Iterator[RDBStorage]:
 def create_study(
     rdb: RDBStorage, *, job: ParameterTuningJob, user_attrs: dict[str, Any]
 ) -> optuna.Study:
+    import optuna
+
     study = optuna.create_study(
         storage=rdb,
         study_name=job.study_name(),
@@ -103,6 +110,8 @@ def load_study(
     sampler: optuna.samplers.BaseSampler | None = None,
     pruner: optuna.pruners.BasePruner | None = None,
 ) -> optuna.Study:
+    import optuna
+
     return optuna.load_study(
         study_name=job.study_name(), storage=rdb, sampler=sampler, pruner=pruner
     )
@@ -116,5 +125,7 @@ def find_study(rdb: RDBStorage, *, job: ParameterTuningJob) -> optuna.Study | No
 
 
 def delete_study(*, job: ParameterTuningJob) -> None:
+    import optuna
+
     with storage() as rdb, suppress(KeyError):
         optuna.delete_study(study_name=job.study_name(), storage=rdb)

@@ -8,7 +8,6 @@ from core.tasks import TaskName
 from tuning.finalize import tuning_job_finalize
 from tuning.prepare import tuning_job_prepare
 from tuning.reaper import tuning_jobs_reap
-from tuning.worker import tuning_job_work
 
 
 @shared_task(bind=True, name=TaskName.PREPARE_TUNING_JOB)
@@ -18,6 +17,9 @@ def prepare_job(self: Task, job_id: int) -> None:
 
 @shared_task(bind=True, name=TaskName.RUN_TUNING_TRIALS)
 def run_trials(self: Task, job_id: int, worker_index: int) -> None:
+    # Optuna loads with the first trial, not while the worker waits for one.
+    from tuning.worker import tuning_job_work
+
     tuning_job_work(job_id=job_id, worker_index=worker_index, task_id=self.request.id or "")
 
 

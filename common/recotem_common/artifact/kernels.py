@@ -13,8 +13,12 @@ only the first process on a machine pays the compilation.
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import numba
 import numpy as np
+from numba.core import types
 
 _compiled = numba.njit(cache=True, nogil=True)
 
@@ -159,3 +163,64 @@ def top_k_rows(
             top_indices[row, size] = heap_indices[0]
             _sift_down(heap_scores, heap_indices, size, heap_scores[size], heap_indices[size])
     return counts
+
+
+def _array(dtype: Any, ndim: int, *, readonly: bool) -> types.Array:
+    return types.Array(dtype, ndim, "C", readonly=readonly)
+
+
+def _served_signatures() -> dict[Any, list[tuple[Any, ...]]]:
+    """The argument types each loop is called with when models are served: CSR index
+    arrays (int32) and stored values are read-only views into the model file; the
+    scores, the chosen rows and the outputs are arrays of the request's own.
+    ``tests/test_kernels.py`` checks that scoring every kind of model needs no other."""
+    index = _array(types.int32, 1, readonly=True)
+    rows = _array(types.int64, 1, readonly=False)
+    stored = {dtype: _array(dtype, 1, readonly=True) for dtype in (types.float32, types.float64)}
+    weights = {flag: _array(types.float64, 1, readonly=flag) for flag in (True, False)}
+    scores = {dtype: _array(dtype, 2, readonly=False) for dtype in (types.float32, types.float64)}
+    sparse = [
+        (weights[False], stored[types.float64]),
+        (weights[True], _array(types.float64, 1, readonly=False)),
+        (weights[False], stored[types.float32]),
+    ]
+    return {
+        gather_sparse_rows: [
+            (index, index, left, index, index, right, rows, types.boolean, scores[types.float64])
+            for left, right in sparse
+        ],
+        gather_dense_rows: [
+            (
+                index,
+                index,
+                weights[False],
+                _array(types.float32, 2, readonly=True),
+                rows,
+                scores[types.float64],
+            )
+        ],
+        mask_rows: [(scores[dtype], index, index, rows) for dtype in scores],
+        top_k_rows: [
+            (scores[dtype], types.int64, _array(types.int64, 2, readonly=False), scores[dtype])
+            for dtype in scores
+        ],
+    }
+
+
+def precompile() -> list[str]:
+    """Compile every loop for the types models are served with, into numba's cache.
+
+    The images run this at build time (``python -m recotem_common.artifact.kernels``)
+    so that a new container's first prediction loads machine code instead of compiling
+    it; their ``NUMBA_CPU_NAME=generic`` keeps that code valid on any x86-64 CPU.
+    """
+    compiled = []
+    for kernel, signatures in _served_signatures().items():
+        for signature in signatures:
+            kernel.compile(signature)
+            compiled.append(f"{kernel.__name__}{signature}")
+    return compiled
+
+
+if __name__ == "__main__":
+    sys.stdout.write("".join(f"{line}\n" for line in precompile()))

@@ -1,16 +1,22 @@
-"""A loaded model: id maps, the seen-item matrix and a scorer, behind one query API."""
+"""A loaded model: id maps, the seen-item matrix and a scorer, behind one query API.
+
+scipy and the numba scoring loops load with the first model, not with this module: the
+backend's web process and an idle worker import the artifact package without serving
+from it.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from recotem_common.artifact import kernels
 from recotem_common.artifact.errors import ArtifactError, UnsupportedOperation
-from recotem_common.artifact.scoring import Scorer, build_scorer, csr_from
+
+if TYPE_CHECKING:
+    from recotem_common.artifact.scoring import Scorer
 
 Recommendations = list[tuple[str, float]]
 _NEG_INF = float("-inf")
@@ -31,6 +37,8 @@ class ModelArtifact:
     def __init__(self, manifest: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
         self.manifest: dict[str, Any] = dict(manifest)
         self.arrays: dict[str, np.ndarray] = dict(arrays)
+        from recotem_common.artifact.scoring import build_scorer, csr_from
+
         try:
             self.user_ids: np.ndarray = self.arrays["user_ids"]
             self.item_ids: np.ndarray = self.arrays["item_ids"]
@@ -231,6 +239,8 @@ class ModelArtifact:
     ) -> list[Recommendations]:
         scores = self._scorer.score_users(users)
         if exclude_seen:
+            from recotem_common.artifact import kernels
+
             kernels.mask_rows(scores, self._seen.indptr, self._seen.indices, users)
         return self._rank(scores, cutoff, allow_items, exclude_items)
 
@@ -268,6 +278,8 @@ class ModelArtifact:
         top_indices = np.zeros((n_rows, k), dtype=np.int64)
         top_scores = np.empty((n_rows, k), dtype=scores.dtype)
         if k:
+            from recotem_common.artifact import kernels
+
             counts = kernels.top_k_rows(scores, k, top_indices, top_scores).tolist()
         else:
             counts = [0] * n_rows

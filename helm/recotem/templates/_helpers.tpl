@@ -187,6 +187,10 @@ DEFAULT_ADMIN_USERNAME: {{ $c.adminUsername | quote }}
 THROTTLE_ANON_RATE: {{ $c.throttle.anonRate | quote }}
 THROTTLE_USER_RATE: {{ $c.throttle.userRate | quote }}
 THROTTLE_LOGIN_RATE: {{ $c.throttle.loginRate | quote }}
+API_KEY_FAILURE_RATE: {{ $c.apiKeyFailureRate | quote }}
+WEBSOCKET_PING_SECONDS: {{ $c.websocketPingSeconds | quote }}
+CONVERSION_ATTRIBUTION_WINDOW_SECONDS: {{ $c.conversionAttributionWindowSeconds | int64 | quote }}
+RETRAINING_MIN_INTERVAL_MINUTES: {{ $c.retrainingMinIntervalMinutes | quote }}
 MAX_UPLOAD_SIZE: {{ $c.maxUploadSize | int64 | quote }}
 MAX_DECOMPRESSED_SIZE: {{ $c.maxDecompressedSize | int64 | quote }}
 RECOTEM_STORAGE_TYPE: {{ ternary "S3" "" (eq .Values.storage.type "s3") | quote }}
@@ -199,6 +203,8 @@ AWS_LOCATION: {{ .Values.storage.s3.location | quote }}
 CELERY_TASK_TIME_LIMIT: {{ $c.celery.taskTimeLimitSeconds | quote }}
 CELERY_TASK_SOFT_TIME_LIMIT: {{ $c.celery.taskSoftTimeLimitSeconds | quote }}
 CELERY_RESULT_EXPIRES: {{ $c.celery.resultExpiresSeconds | quote }}
+QUEUED_WORK_TIMEOUT_MINUTES: {{ $c.celery.queuedWorkTimeoutMinutes | quote }}
+MAX_TASK_DELIVERIES: {{ $c.celery.maxTaskDeliveries | quote }}
 LOG_FORMAT: {{ $c.logging.format | quote }}
 LOG_LEVEL: {{ $c.logging.level | quote }}
 DJANGO_LOG_LEVEL: {{ $c.logging.djangoLevel | quote }}
@@ -212,6 +218,17 @@ INFERENCE_MAX_CACHE_BYTES: {{ .Values.inference.maxCacheBytes | quote }}
 INFERENCE_RATE_LIMIT: {{ .Values.inference.rateLimit | quote }}
 INFERENCE_MAX_BATCH_SIZE: {{ .Values.inference.maxBatchSize | quote }}
 INFERENCE_MAX_CUTOFF: {{ .Values.inference.maxCutoff | quote }}
+{{- with .Values.inference }}
+INFERENCE_MAX_BODY_BYTES: {{ .maxBodyBytes | int64 | quote }}
+INFERENCE_ACCESS_LOG: {{ .accessLog | quote }}
+INFERENCE_API_KEY_CACHE_SECONDS: {{ .apiKeyCacheSeconds | quote }}
+INFERENCE_API_KEY_RECHECK_SECONDS: {{ .apiKeyRecheckSeconds | quote }}
+INFERENCE_IMPRESSION_FLUSH_SECONDS: {{ .impressionFlushSeconds | quote }}
+INFERENCE_IMPRESSION_BUFFER_LIMIT: {{ .impressionBufferLimit | int64 | quote }}
+INFERENCE_MODEL_RETRY_SECONDS: {{ .modelRetrySeconds | quote }}
+INFERENCE_ROUTING_REFRESH_SECONDS: {{ .routingRefreshSeconds | quote }}
+INFERENCE_RATE_LIMIT_SYNC_SECONDS: {{ .rateLimitSyncSeconds | quote }}
+{{- end }}
 # The image's package directories are read-only; compiled scoring loops and Prometheus's
 # multiprocess files go to the writable scratch volume.
 NUMBA_CACHE_DIR: /tmp/numba
@@ -239,6 +256,9 @@ REDIS_PASSWORD: {{ .Values.externalRedis.password | b64enc | quote }}
 {{- with .Values.secrets.modelSigningKeys }}
 MODEL_SIGNING_KEYS: {{ join "," . | b64enc | quote }}
 {{- end }}
+{{- with .Values.secrets.metricsToken }}
+INFERENCE_METRICS_TOKEN: {{ . | b64enc | quote }}
+{{- end }}
 {{- if and (include "recotem.s3" .) .Values.storage.s3.accessKeyId }}
 AWS_ACCESS_KEY_ID: {{ .Values.storage.s3.accessKeyId | b64enc | quote }}
 AWS_SECRET_ACCESS_KEY: {{ .Values.storage.s3.secretAccessKey | b64enc | quote }}
@@ -264,7 +284,7 @@ referenced as optional.
       name: {{ $secretName }}
       key: {{ . }}
 {{- end }}
-{{- range list "REDIS_PASSWORD" "MODEL_SIGNING_KEYS" "AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY" }}
+{{- range list "REDIS_PASSWORD" "MODEL_SIGNING_KEYS" "AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY" "INFERENCE_METRICS_TOKEN" }}
 {{- if or $existing (hasKey $present .) }}
 - name: {{ . }}
   valueFrom:
@@ -417,8 +437,9 @@ It only checks; migrations run in the hook Job alone.
 {{- define "recotem.waitForMigrations" -}}
 - name: wait-for-migrations
   {{- include "recotem.backendContainer" (dict "root" . "extraEnv" dict) | nindent 2 }}
-  command: ["sh", "-c"]
   args:
+    - sh
+    - -c
     - until python manage.py migrate --check --no-input -v 0; do echo "waiting for migrations"; sleep 5; done
   resources:
     {{- toYaml .Values.jobs.resources | nindent 4 }}
