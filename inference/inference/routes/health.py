@@ -74,7 +74,12 @@ async def livez() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/health", responses={503: {"model": Health}})
+@router.get(
+    "/health",
+    responses={503: {"model": Health}},
+    # The key is optional: without one the answer leaves out the model details.
+    openapi_extra={"security": [{}, {"APIKeyHeader": []}]},
+)
 async def health(request: Request, runtime: RuntimeDep, session: SessionDep) -> JSONResponse:
     """Database, Redis, the event stream and the models: 503 when a dependency is down,
     "degraded" when a model failed to load. Model details need an `X-API-Key` (its
