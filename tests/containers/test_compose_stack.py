@@ -92,6 +92,10 @@ def check(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Check]:
         inference_only = Stack(
             "compose-inference.yaml", "recotem-check-inference", env, workdir, env_file
         )
+        # An interrupted earlier run can leave containers that restart with the engine and
+        # volumes initialised with other secrets.
+        inference_only.down()
+        full.down()
         try:
             started = time.monotonic()
             full.up()
