@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 
+import { MODEL_STATUSES, PREVIEW_MODES } from "@/features/models/queries";
 import { PIPELINE_STEPS } from "@/features/projects/pipeline";
 import { METRICS, SPLIT_SCHEMES, TUNING_STATUSES } from "@/features/tuning/queries";
 import { THEMES } from "@/stores/ui";
@@ -39,6 +40,8 @@ describe("feature messages", () => {
       ...TUNING_STATUSES.map((status) => `tuning.status.${status}`),
       ...SPLIT_SCHEMES.map((scheme) => `tuning.scheme.${scheme}`),
       ...METRICS.map((metric) => `tuning.metric.${metric}`),
+      ...MODEL_STATUSES.map((status) => `models.detail.statusHelp.${status}`),
+      ...PREVIEW_MODES.map((mode) => `models.preview.mode.${mode}`),
     ];
     expect(expected.filter((key) => !has(locale, key))).toEqual([]);
   });
