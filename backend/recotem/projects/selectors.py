@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -11,11 +12,45 @@ from core.models import ACTIVE_JOB_STATUSES, JobStatus
 from core.ownership import Requester, visible_to
 from deployments.models import DeploymentSlot
 from deployments.selectors import project_production
+from projects.ingestion import load_item_metadata
 from projects.models import ItemMetaData, Project, TrainingData, ValidationStatus
 from projects.readers import ACCEPTED_SUFFIXES
 from retraining.selectors import project_schedule
 from training.models import ModelConfiguration, TrainedModel
 from tuning.models import ParameterTuningJob
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def item_metadata_frame(*, metadata: ItemMetaData) -> pd.DataFrame:
+    """The metadata indexed by item id; the first row of a repeated id wins."""
+    item_column = metadata.project.item_column
+    return load_item_metadata(metadata).drop_duplicates(item_column).set_index(item_column)
+
+
+def metadata_rows(
+    frame: pd.DataFrame, item_column: str, item_ids: Sequence[str]
+) -> list[dict[str, Any]]:
+    """One row per id, in the order given; an item without metadata gets nulls."""
+    found = frame.reindex(list(item_ids))
+    # JSON has no NaN: missing metadata becomes null.
+    found = found.astype(object).where(found.notna(), None)
+    return [
+        {item_column: item, **{str(key): value for key, value in row.items()}}
+        for item, row in zip(item_ids, found.to_dict("records"), strict=True)
+    ]
+
+
+def item_meta_data_items(*, metadata: ItemMetaData, item_ids: Sequence[str]) -> dict[str, Any]:
+    """The metadata rows of the given items, for showing titles instead of bare ids."""
+    frame = item_metadata_frame(metadata=metadata)
+    item_column = metadata.project.item_column
+    return {
+        "item_column": item_column,
+        "columns": [item_column, *(str(column) for column in frame.columns)],
+        "rows": metadata_rows(frame, item_column, list(dict.fromkeys(item_ids))),
+    }
 
 
 def upload_limits() -> dict[str, Any]:

@@ -111,6 +111,32 @@ class PreviewSerializer(serializers.Serializer[Any]):
     )
 
 
+ITEM_LOOKUP_MAX = 1000
+
+
+class ItemLookupQuerySerializer(QuerySerializer):
+    item_id = serializers.ListField(
+        child=serializers.CharField(trim_whitespace=False),
+        min_length=1,
+        max_length=ITEM_LOOKUP_MAX,
+        help_text=f"Items to describe: repeat the parameter, 1 to {ITEM_LOOKUP_MAX} times.",
+        error_messages={
+            "min_length": "Name at least one item: ?item_id=…",
+            "max_length": f"At most {ITEM_LOOKUP_MAX} items at a time.",
+            "required": "Name at least one item: ?item_id=…",
+        },
+    )
+
+
+class ItemLookupSerializer(serializers.Serializer[Any]):
+    item_column = serializers.CharField()
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="One row per distinct item asked for, in order; nulls where it has no metadata.",
+    )
+
+
 class LatestTrainingDataSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     basename = serializers.CharField()

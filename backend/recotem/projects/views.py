@@ -22,6 +22,8 @@ from projects import selectors, services
 from projects.ingestion import preview
 from projects.models import ItemMetaData, Project, TrainingData
 from projects.serializers import (
+    ItemLookupQuerySerializer,
+    ItemLookupSerializer,
     ItemMetaDataSerializer,
     PreviewQuerySerializer,
     PreviewSerializer,
@@ -147,3 +149,12 @@ class ItemMetaDataViewSet(UploadViewSet):
     queryset = ItemMetaData.objects.all()
     serializer_class = ItemMetaDataSerializer
     create_upload = staticmethod(services.item_meta_data_create)
+
+    @extend_schema(parameters=[ItemLookupQuerySerializer], responses=ItemLookupSerializer)
+    @action(detail=True, methods=["get"])
+    def items(self, request: Request, pk: str | None = None) -> Response:
+        """The rows of these items (e.g. their titles), so previews can name them."""
+        query = ItemLookupQuerySerializer.parse(request)
+        return Response(
+            selectors.item_meta_data_items(metadata=self.get_object(), item_ids=query["item_id"])
+        )

@@ -9,8 +9,8 @@ import numpy as np
 
 from core.exceptions import Conflict, NotFound, ValidationFailed
 from core.models import JobStatus
-from projects.ingestion import load_item_metadata
 from projects.models import ItemMetaData
+from projects.selectors import item_metadata_frame, metadata_rows
 from recotem_common.artifact import ArtifactError, ModelArtifact, UnsupportedOperation
 from training.algorithms import ALGORITHMS, DEFAULT_ALGORITHMS
 from training.artifacts import artifact_cache
@@ -83,34 +83,22 @@ def sample_recommendation(*, artifact: ModelArtifact, cutoff: int) -> dict[str, 
     return recommendation_for_user(artifact=artifact, user_id=user_id, cutoff=cutoff)
 
 
-def _metadata_rows(
-    frame: pd.DataFrame, item_column: str, item_ids: Sequence[str]
-) -> list[dict[str, Any]]:
-    found = frame.reindex(list(item_ids))
-    # JSON has no NaN: missing metadata becomes null.
-    found = found.astype(object).where(found.notna(), None)
-    return [
-        {item_column: item, **{str(key): value for key, value in row.items()}}
-        for item, row in zip(item_ids, found.to_dict("records"), strict=True)
-    ]
-
-
 def sample_recommendation_with_metadata(
     *, artifact: ModelArtifact, metadata: ItemMetaData, cutoff: int
 ) -> dict[str, Any]:
     """A random known user, with their history and recommendations described by the
     item metadata rows (items without metadata get nulls)."""
     item_column = metadata.project.item_column
-    frame = load_item_metadata(metadata).drop_duplicates(item_column).set_index(item_column)
+    frame = item_metadata_frame(metadata=metadata)
     sample = sample_recommendation(artifact=artifact, cutoff=cutoff)
-    recommendations = _metadata_rows(
+    recommendations = metadata_rows(
         frame, item_column, [pair["item_id"] for pair in sample["recommendations"]]
     )
     for row, pair in zip(recommendations, sample["recommendations"], strict=True):
         row["score"] = pair["score"]
     return {
         "user_id": sample["user_id"],
-        "user_profile": _metadata_rows(frame, item_column, sample["user_profile"]),
+        "user_profile": metadata_rows(frame, item_column, sample["user_profile"]),
         "recommendations": recommendations,
     }
 

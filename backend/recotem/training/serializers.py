@@ -46,6 +46,12 @@ class TrainedModelSerializer(serializers.ModelSerializer[TrainedModel]):
     configuration = OwnedPrimaryKeyRelatedField(queryset=ModelConfiguration.objects.all())
     data_loc = OwnedPrimaryKeyRelatedField(queryset=TrainingData.objects.all())
     project = serializers.IntegerField(source="configuration.project_id", read_only=True)
+    # Names beside the ids, so a list can show them without a request per row.
+    algorithm = serializers.CharField(source="configuration.recommender_class_name", read_only=True)
+    configuration_name = serializers.CharField(
+        source="configuration.name", read_only=True, allow_null=True
+    )
+    data_basename = serializers.CharField(source="data_loc.basename", read_only=True)
     file = serializers.CharField(source="file.name", read_only=True, allow_null=True)
     basename = serializers.SerializerMethodField(
         help_text="What the file is downloaded as; change it with PATCH."
@@ -82,7 +88,18 @@ class TrainedModelSerializer(serializers.ModelSerializer[TrainedModel]):
             "ins_datetime",
             "updated_at",
         ]
-        fields = ["id", *writable, "project", "file", "basename", *read_only_fields, "task_links"]
+        fields = [
+            "id",
+            *writable,
+            "project",
+            "algorithm",
+            "configuration_name",
+            "data_basename",
+            "file",
+            "basename",
+            *read_only_fields,
+            "task_links",
+        ]
 
 
 class RecommendationSerializer(serializers.Serializer[dict[str, Any]]):

@@ -68,7 +68,7 @@ class TrainedModelViewSet(BasenameChangeMixin, OwnedModelViewSet):
     }
 
     def get_queryset(self) -> QuerySet[Any]:
-        return super().get_queryset().select_related("configuration__project")
+        return super().get_queryset().select_related("configuration__project", "data_loc")
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = serializer.validated_data

@@ -721,3 +721,36 @@ def test_delete_is_refused_while_a_model_of_the_data_is_deployed(
     assert response.status_code == 409
     assert "deployment slot" in response.json()["error"]["message"]
     assert TrainingData.objects.filter(pk=slot.trained_model.data_loc_id).exists()
+
+
+def test_item_lookup_answers_the_rows_of_the_items_asked_for(
+    client: APIClient, validated_meta: Callable[..., ItemMetaData], project: Project
+) -> None:
+    content = b'item_id,title,genres\ni1,"Toy Story (1995)",Animation\ni2,"Heat, the",Action\n'
+    meta = validated_meta(project, "items.csv", content)
+
+    response = client.get(
+        f"/api/v1/item_meta_data/{meta.pk}/items/?item_id=i2&item_id=unknown&item_id=i2&item_id=i1"
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json() == {
+        "item_column": "item_id",
+        "columns": ["item_id", "title", "genres"],
+        "rows": [
+            {"item_id": "i2", "title": "Heat, the", "genres": "Action"},
+            {"item_id": "unknown", "title": None, "genres": None},
+            {"item_id": "i1", "title": "Toy Story (1995)", "genres": "Animation"},
+        ],
+    }
+
+
+def test_item_lookup_without_items_says_how_to_name_them(
+    client: APIClient, validated_meta: Callable[..., ItemMetaData], project: Project
+) -> None:
+    meta = validated_meta(project, "items.csv", b"item_id,title\ni1,x\n")
+
+    response = client.get(f"/api/v1/item_meta_data/{meta.pk}/items/")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["item_id"] == ["Name at least one item: ?item_id=…"]

@@ -671,6 +671,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/item_meta_data/{id}/items/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The rows of these items (e.g. their titles), so previews can name them. */
+        get: operations["item_meta_data_items_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/item_meta_data/{id}/preview/": {
         parameters: {
             query?: never;
@@ -1813,6 +1830,14 @@ export type components = {
          * @enum {string}
          */
         EventTypeEnum: "impression" | "click" | "purchase";
+        ItemLookup: {
+            columns: string[];
+            item_column: string;
+            /** @description One row per distinct item asked for, in order; nulls where it has no metadata. */
+            rows: {
+                [key: string]: unknown;
+            }[];
+        };
         /** @description Create with multipart ``project`` and ``file``; everything else is computed. */
         ItemMetaData: {
             readonly basename: string;
@@ -2597,9 +2622,12 @@ export type components = {
             token: string;
         };
         TrainedModel: {
+            readonly algorithm: string;
             /** @description What the file is downloaded as; change it with PATCH. */
             readonly basename: string;
             configuration: number;
+            readonly configuration_name: string | null;
+            readonly data_basename: string;
             data_loc: number;
             readonly error_message: string;
             readonly file: string | null;
@@ -4024,6 +4052,31 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": string;
+                };
+            };
+        };
+    };
+    item_meta_data_items_retrieve: {
+        parameters: {
+            query: {
+                /** @description Items to describe: repeat the parameter, 1 to 1000 times. */
+                item_id: string[];
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this item meta data. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemLookup"];
                 };
             };
         };

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { AB_TEST_STATUSES, TRANSITIONS } from "@/features/abtests/queries";
 import { SCOPES } from "@/features/apikeys/queries";
+import { MODEL_STATUSES, PREVIEW_MODES } from "@/features/models/queries";
 import { PIPELINE_STEPS } from "@/features/projects/pipeline";
 import { METRICS, SPLIT_SCHEMES, TUNING_STATUSES } from "@/features/tuning/queries";
 import { THEMES } from "@/stores/ui";
@@ -49,6 +50,8 @@ describe("feature messages", () => {
       ...[...TRANSITIONS, "promote"].flatMap((action) =>
         ["button", "title", "question", "confirm"].map((part) => `abtests.actions.${action}.${part}`),
       ),
+      ...MODEL_STATUSES.map((status) => `models.detail.statusHelp.${status}`),
+      ...PREVIEW_MODES.map((mode) => `models.preview.mode.${mode}`),
     ];
     expect(expected.filter((key) => !has(locale, key))).toEqual([]);
   });

@@ -35,11 +35,10 @@ export function bestSoFar(trials: readonly Trial[]): [number, number][] {
 export function historyOption(trials: readonly Trial[], labels: ChartLabels): EChartsCoreOption {
   const points = scored(trials);
   return {
-    aria: { enabled: true },
     animation: false,
     tooltip: { trigger: "item" },
     legend: { top: 0, type: "scroll" },
-    grid: { left: 56, right: 16, top: 40, bottom: 40 },
+    grid: { left: 56, right: 16, top: 64, bottom: 40 },
     xAxis: { type: "value", name: labels.trial, nameLocation: "middle", nameGap: 26, minInterval: 1 },
     yAxis: { type: "value", name: labels.score, scale: true },
     series: [
@@ -68,11 +67,11 @@ export function algorithmOption(trials: readonly Trial[], labels: Pick<ChartLabe
     Math.max(...points.filter((trial) => trial.algorithm === algorithm).map((trial) => trial.score)),
   );
   return {
-    aria: { enabled: true },
     animation: false,
     tooltip: { trigger: "axis" },
-    grid: { left: 56, right: 16, top: 24, bottom: 40 },
-    xAxis: { type: "category", data: algorithms },
+    grid: { left: 56, right: 16, top: 40, bottom: 64 },
+    // Every algorithm named, slanted so long names fit.
+    xAxis: { type: "category", data: algorithms, axisLabel: { interval: 0, rotate: 25 } },
     yAxis: { type: "value", name: labels.score, scale: true },
     series: [{ type: "bar", colorBy: "data", data: best, name: labels.score }],
   };

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 
+import { appendLog, type LiveLogLine, LOG_LINES_KEPT } from "@/features/common/liveLog";
+
 import { algorithmOption, algorithmsOf, bestSoFar, historyOption } from "./charts";
-import { appendLog, applyStatus, type JobLogMessage, type JobStatusMessage, LOG_LINES_KEPT, upsertTrial } from "./live";
+import { applyStatus, type JobStatusMessage, upsertTrial } from "./live";
 import type { Trial, TuningJob } from "./queries";
 
 function trial(number: number, algorithm: string, score: number | null): Trial {
@@ -41,8 +43,8 @@ describe("the live tuning job", () => {
   });
 
   it("keeps the newest log lines only", () => {
-    const line = (id: number): JobLogMessage => ({ type: "log", id, level: "INFO", message: `line ${id}`, timestamp: "2026-01-01T00:00:00Z" });
-    let lines: JobLogMessage[] = [];
+    const line = (id: number): LiveLogLine => ({ type: "log", id, level: "INFO", message: `line ${id}`, timestamp: "2026-01-01T00:00:00Z" });
+    let lines: LiveLogLine[] = [];
     for (let id = 1; id <= LOG_LINES_KEPT + 5; id += 1) lines = appendLog(lines, line(id));
     expect(lines).toHaveLength(LOG_LINES_KEPT);
     expect(lines.map((l) => l.id).slice(0, 2)).toEqual([6, 7]);

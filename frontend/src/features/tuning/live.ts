@@ -1,5 +1,6 @@
 // What the job's WebSocket (`/ws/job/<id>/`) says, and how it updates the cached job and
 // trials so the page moves without refetching after every trial.
+import type { LiveLogLine } from "@/features/common/liveLog";
 import type { LiveMessage } from "@/features/common/useLiveSocket";
 
 import type { Trial, TuningJob, TuningStatus } from "./queries";
@@ -18,18 +19,7 @@ export interface JobStatusMessage extends LiveMessage {
   last_trial: Pick<Trial, "number" | "algorithm" | "score" | "state"> | null;
 }
 
-export interface JobLogMessage extends LiveMessage {
-  type: "log";
-  id: number;
-  level: string;
-  message: string;
-  timestamp: string;
-}
-
-export type JobMessage = JobStatusMessage | JobLogMessage;
-
-/** A log panel keeps this many recent lines; older ones stay in the task log. */
-export const LOG_LINES_KEPT = 1000;
+export type JobMessage = JobStatusMessage | LiveLogLine;
 
 export function applyStatus(job: TuningJob, message: JobStatusMessage): TuningJob {
   return {
@@ -60,8 +50,4 @@ export function upsertTrial(trials: readonly Trial[], last: JobStatusMessage["la
     ...last,
   };
   return [...trials.filter((trial) => trial.number !== last.number), merged].sort((a, b) => a.number - b.number);
-}
-
-export function appendLog(lines: readonly JobLogMessage[], line: JobLogMessage): JobLogMessage[] {
-  return [...lines, line].slice(-LOG_LINES_KEPT);
 }

@@ -3,9 +3,10 @@
 import { useQueryClient } from "@tanstack/vue-query";
 import { type MaybeRefOrGetter, onScopeDispose, ref, toValue, watch } from "vue";
 
+import { appendLog, type LiveLogLine } from "@/features/common/liveLog";
 import { liveUrl, useLiveSocket } from "@/features/common/useLiveSocket";
 
-import { appendLog, applyStatus, type JobLogMessage, type JobMessage, upsertTrial } from "./live";
+import { applyStatus, type JobMessage, upsertTrial } from "./live";
 import { type Trial, type TuningJob, tuningDetailKeys, tuningKeys, UNFINISHED } from "./queries";
 
 // Parameters and durations of new trials come from the trials endpoint: ask at most this often.
@@ -13,7 +14,7 @@ const TRIALS_REFRESH_MS = 2000;
 
 export function useTuningLive(jobId: MaybeRefOrGetter<number>) {
   const client = useQueryClient();
-  const logs = ref<JobLogMessage[]>([]);
+  const logs = ref<LiveLogLine[]>([]);
   let refresh: ReturnType<typeof setTimeout> | undefined;
 
   function refreshTrialsSoon(id: number): void {
@@ -32,6 +33,8 @@ export function useTuningLive(jobId: MaybeRefOrGetter<number>) {
     }
     const before = client.getQueryData<TuningJob>(tuningKeys.detail(id));
     if (before) client.setQueryData(tuningKeys.detail(id), applyStatus(before, message));
+    // The page's first fetch is still on its way and may predate this status: fetch again.
+    else void client.invalidateQueries({ queryKey: tuningKeys.detail(id), exact: true });
     if (message.last_trial) {
       client.setQueryData<Trial[]>(tuningDetailKeys.trials(id), (trials) => upsertTrial(trials ?? [], message.last_trial));
       refreshTrialsSoon(id);
