@@ -59,7 +59,7 @@ export default tseslint.config(
             "/^shell\\.theme\\.(light|dark|system)$/",
             "/^apikeys\\.(scopes|scopeHelp|state|revoke|delete)\\./",
             "/^slots\\.weight\\.problem\\./",
-            "/^abtests\\.(status|arm|actions)\\./",
+            "/^abtests\\.(status|arm|actions|metric)\\./",
           ],
         },
       ],

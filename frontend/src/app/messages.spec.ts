@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { AB_TEST_STATUSES, TRANSITIONS } from "@/features/abtests/queries";
+import { AB_TEST_STATUSES, METRICS as AB_TEST_METRICS, TRANSITIONS } from "@/features/abtests/queries";
 import { SCOPES } from "@/features/apikeys/queries";
 import { MODEL_STATUSES, PREVIEW_MODES } from "@/features/models/queries";
 import { PIPELINE_STEPS } from "@/features/projects/pipeline";
@@ -46,6 +46,7 @@ describe("feature messages", () => {
       ...["active", "revoked", "expired"].map((state) => `apikeys.state.${state}`),
       ...["required", "range"].map((problem) => `slots.weight.problem.${problem}`),
       ...AB_TEST_STATUSES.map((status) => `abtests.status.${status}`),
+      ...AB_TEST_METRICS.map((metric) => `abtests.metric.${metric}`),
       ...["control", "variant"].map((arm) => `abtests.arm.${arm}`),
       ...[...TRANSITIONS, "promote"].flatMap((action) =>
         ["button", "title", "question", "confirm"].map((part) => `abtests.actions.${action}.${part}`),

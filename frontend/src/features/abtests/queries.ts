@@ -13,6 +13,9 @@ export type AbTestInput = components["schemas"]["ABTestRequest"];
 export type AbTestStatus = components["schemas"]["ABTestStatusEnum"];
 export type AbTestListParams = NonNullable<operations["ab_test_list"]["parameters"]["query"]>;
 export const AB_TEST_STATUSES: readonly AbTestStatus[] = ["DRAFT", "RUNNING", "COMPLETED", "CANCELLED"];
+/** The metrics the backend knows, each counting its own conversion event types. */
+export const METRICS = ["ctr", "conversion_rate", "purchase_rate"] as const;
+export type Metric = (typeof METRICS)[number];
 export const TRANSITIONS = ["start", "stop", "cancel"] as const;
 export type Transition = (typeof TRANSITIONS)[number];
 
