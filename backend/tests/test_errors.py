@@ -129,3 +129,20 @@ def test_a_json_body_above_the_memory_limit_is_413_at_warning(
     assert all(
         level == logging.WARNING and not trace for _, level, trace in _warnings_and_worse(caplog)
     )
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/project_summary/first/", "/api/v1/no_such_endpoint/", "/nothing-here"],
+)
+def test_a_path_no_route_matches_answers_404_in_the_envelope(
+    anon_client: APIClient, path: str
+) -> None:
+    response = anon_client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == {
+        "code": "not_found",
+        "message": f"There is no endpoint at {path}.",
+    }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,22 +33,26 @@ class FuzzRun:
 
 
 def fuzz_schema(
-    schema_url: str,
+    schema: str,
     *,
+    base_url: str | None = None,
     headers: Mapping[str, str],
     max_examples: int,
     include_path_regex: str | None = None,
     exclude_operations: Sequence[str] = (),
+    phases: Sequence[str] = ("examples", "coverage", "fuzzing"),
     seed: int = 1,
     timeout: float = 600,
 ) -> FuzzRun:
-    """Run schemathesis once over every operation of ``schema_url`` (one worker), sending
+    """Run schemathesis once over every operation of ``schema`` (a URL, or a file whose
+    operations are served at ``base_url``) with one worker, sending
     ``headers`` with each request; ``exclude_operations`` are "METHOD /path" entries
-    left out."""
+    left out. The coverage phase tries each parameter's boundaries and wrong types,
+    fuzzing random inputs of both kinds."""
     command = [
         str(Path(sys.executable).with_name("st")),
         "run",
-        schema_url,
+        schema,
         "--checks",
         ",".join(CHECKS),
         "--workers",
@@ -57,11 +62,17 @@ def fuzz_schema(
         "--seed",
         str(seed),
         "--phases",
-        "examples,coverage,fuzzing",
+        ",".join(phases),
+        # The credentials are the ones in ``headers``; generated ones would only be
+        # refused and hide what the operation itself answers.
+        "--generation-with-security-parameters",
+        "false",
         "--no-color",
         "--generation-database",
         "none",
     ]
+    if base_url:
+        command += ["--url", base_url]
     for name, value in headers.items():
         command += ["--header", f"{name}: {value}"]
     if include_path_regex:
@@ -69,9 +80,12 @@ def fuzz_schema(
     for operation in exclude_operations:
         method, path = operation.split(" ", 1)
         command += ["--exclude-by", f'method == "{method}" and path == "{path}"']
-    run = subprocess.run(  # noqa: S603 - a fixed program with arguments built here
-        command, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    # schemathesis keeps a cache of past failures in its working directory; a fresh one
+    # makes every run depend on its seed alone.
+    with tempfile.TemporaryDirectory() as workdir:
+        run = subprocess.run(  # noqa: S603 - a fixed program with arguments built here
+            command, capture_output=True, text=True, timeout=timeout, check=False, cwd=workdir
+        )
     # Generated inputs can be kilobytes long; a line's start tells which case it was.
     report = "\n".join(line[:_REPORT_LINE_CHARS] for line in (run.stdout + run.stderr).splitlines())
     return FuzzRun(passed=run.returncode == 0, report=report)

@@ -1,9 +1,11 @@
-"""API-key verification that pays PBKDF2 at most once per key and worker.
+"""API-key verification without PBKDF2 on the request path for keys the backend issued
+with a lookup digest, and at most once per key and worker for older ones.
 
 Verification has two halves with different lifetimes:
 
-* which key a presented secret is. Only PBKDF2 can tell, and the answer never changes
-  (a key's hash is fixed), so it is cached under the SHA-256 of the secret;
+* which key a presented secret is. The key's stored SHA-256 (``lookup_digest``) tells
+  at once; a key issued without one needs PBKDF2. The answer never changes (a key's
+  secret is fixed), so it is cached under the SHA-256 of the secret;
 * whether that key may be used now (revoked, expired, owner deactivated, scopes). That
   changes, so it is cached per key id, dropped when the backend publishes
   ``api_key_revoked``, and re-read from the database every ``recheck_seconds`` for
@@ -29,9 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from inference import selectors
 from inference.errors import AuthenticationFailed, NotAuthenticated, PermissionDenied
 from inference.ratelimit import RateLimiter
-from inference.selectors import KeyState
+from inference.selectors import KeyCandidate, KeyState
 from inference.singleflight import SingleFlight
-from recotem_common.api_keys import key_digest, lookup_prefix, scope_refusal
+from recotem_common.api_keys import digest_identifies, key_digest, lookup_prefix, scope_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,16 @@ def _password_matches(raw_key: str, hashed_key: str) -> bool:
     except ValueError:
         # A hash of another scheme cannot belong to a key this service verifies.
         return False
+
+
+async def _password_match(raw_key: str, candidates: list[KeyCandidate]) -> KeyCandidate | None:
+    """The key among ``candidates`` (issued without a lookup digest) that PBKDF2 says
+    ``raw_key`` is."""
+    for candidate in candidates:
+        # PBKDF2 takes a large fraction of a second; keep the event loop serving.
+        if await asyncio.to_thread(_password_matches, raw_key, candidate.hashed_key):
+            return candidate
+    return None
 
 
 def _bounded_put(cache: dict[str, Any], key: str, value: Any) -> None:
@@ -147,13 +159,14 @@ class ApiKeyVerifier:
             async with self._sessionmaker() as session:
                 candidates = await selectors.api_key_candidates(session, prefix=prefix)
         usable = [candidate for candidate in candidates if candidate.state.refusal is None]
-        for candidate in usable:
-            # PBKDF2 takes a large fraction of a second; keep the event loop serving.
-            if await asyncio.to_thread(_password_matches, raw_key, candidate.hashed_key):
-                state = candidate.state
-                _bounded_put(self._key_ids, digest, (state.api_key_id, self._clock()))
-                self._states[state.api_key_id] = state
-                return state
+        matched = next((c for c in usable if digest_identifies(c.lookup_digest, digest)), None)
+        if matched is None:
+            matched = await _password_match(raw_key, [c for c in usable if not c.lookup_digest])
+        if matched is not None:
+            state = matched.state
+            _bounded_put(self._key_ids, digest, (state.api_key_id, self._clock()))
+            self._states[state.api_key_id] = state
+            return state
         # Only unusable keys have this prefix: say why, without paying PBKDF2 to learn
         # whether the secret matched.
         refusal = candidates[0].state.refusal if candidates and not usable else None

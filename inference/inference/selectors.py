@@ -37,6 +37,7 @@ class KeyState:
 @dataclass(frozen=True)
 class KeyCandidate:
     hashed_key: str
+    lookup_digest: str
     state: KeyState
 
 
@@ -88,11 +89,16 @@ async def api_key_candidates(session: AsyncSession, *, prefix: str) -> list[KeyC
     """Keys with the presented lookup prefix; the hash tells which one it is, if any."""
     now = datetime.now(UTC)
     rows = await session.execute(
-        select(ApiKey.hashed_key, *_KEY_COLUMNS)
+        select(ApiKey.hashed_key, ApiKey.lookup_digest, *_KEY_COLUMNS)
         .join(User, User.id == ApiKey.owner_id)
         .where(ApiKey.key_prefix == prefix)
     )
-    return [KeyCandidate(hashed_key=row.hashed_key, state=_key_state(row, now)) for row in rows]
+    return [
+        KeyCandidate(
+            hashed_key=row.hashed_key, lookup_digest=row.lookup_digest, state=_key_state(row, now)
+        )
+        for row in rows
+    ]
 
 
 async def api_key_states(

@@ -71,6 +71,7 @@ class ApiKey(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("auth_user.id"))
     key_prefix: Mapped[str] = mapped_column(String(16))
     hashed_key: Mapped[str] = mapped_column(String(256))
+    lookup_digest: Mapped[str] = mapped_column(String(64))
     scopes: Mapped[list[str]] = mapped_column(Json)
     is_active: Mapped[bool]
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

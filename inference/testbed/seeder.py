@@ -22,6 +22,7 @@ from recotem_common.api_keys import (
     LOOKUP_PREFIX_LENGTH,
     SCOPE_PREDICT,
     generate_api_key,
+    key_digest,
 )
 
 # Real keys use Django's default iteration count; tests only need the same format.
@@ -141,7 +142,10 @@ class Seeder:
         expires_at: datetime | None = None,
         hasher: Any = FAST_HASHER,
         raw_key: str | None = None,
+        with_digest: bool = True,
     ) -> tuple[int, str]:
+        """A key as the backend issues it; ``with_digest=False`` for one issued before
+        keys had a lookup digest, which only PBKDF2 identifies."""
         raw_key = raw_key or generate_api_key()
         key_id = self.insert(
             "accounts_apikey",
@@ -150,6 +154,7 @@ class Seeder:
             name=unique("key"),
             key_prefix=raw_key[len(KEY_PREFIX) :][:LOOKUP_PREFIX_LENGTH],
             hashed_key=hasher.hash(raw_key),
+            lookup_digest=key_digest(raw_key) if with_digest else "",
             scopes=scopes if scopes is not None else [SCOPE_PREDICT],
             is_active=True,
             expires_at=expires_at,

@@ -174,7 +174,7 @@ def test_pbkdf2_runs_once_for_concurrent_first_requests(
     seeder: Seeder,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _, key = seeder.api_key(project_id=world.project_id, owner_id=world.owner_id)
+    _, key = seeder.api_key(project_id=world.project_id, owner_id=world.owner_id, with_digest=False)
     calls: list[str] = []
     real = auth._password_matches
 
@@ -238,6 +238,7 @@ def test_keys_hashed_by_django_itself_verify(
         owner_id=world.owner_id,
         hasher=DjangoHasher,
         raw_key=raw_key,
+        with_digest=False,
     )
 
     assert _predict(client, world, key) == 200
@@ -287,14 +288,16 @@ def test_revoked_and_expired_keys_are_refused_without_hashing(
 
 
 def test_failed_verifications_are_throttled_per_client_and_prefix_before_hashing(
-    serve: ServeFactory, world: World, hashings: list[str]
+    serve: ServeFactory, world: World, seeder: Seeder, hashings: list[str]
 ) -> None:
-    prefix = world.predict_key[:13]
+    # Issued without a lookup digest: PBKDF2 is what a wrong guess at it costs.
+    _, key = seeder.api_key(project_id=world.project_id, owner_id=world.owner_id, with_digest=False)
+    prefix = key[:13]
     with serve(api_key_failure_rate="3/minute") as client:
         verified = client.post(
             f"/predict/{world.knn_model_id}",
             json={"user_id": "1"},
-            headers=headers(world.predict_key),
+            headers=headers(key),
         )
         statuses = [
             client.post(
@@ -313,7 +316,7 @@ def test_failed_verifications_are_throttled_per_client_and_prefix_before_hashing
         right = client.post(
             f"/predict/{world.knn_model_id}",
             json={"user_id": "1"},
-            headers=headers(world.predict_key),
+            headers=headers(key),
         )
 
     assert verified.status_code == 200
@@ -324,3 +327,29 @@ def test_failed_verifications_are_throttled_per_client_and_prefix_before_hashing
     assert right.status_code == 200
     # The right key once and three wrong guesses: the refused attempts never hashed.
     assert len(hashings) == 4
+
+
+def test_a_key_with_its_lookup_digest_is_verified_without_pbkdf2(
+    client: TestClient, world: World, seeder: Seeder, hashings: list[str]
+) -> None:
+    """A worker's first request with a key costs what later ones do."""
+    # Not a hash of the key: only the digest can identify it.
+    _, key = seeder.api_key(
+        project_id=world.project_id,
+        owner_id=world.owner_id,
+        hasher=type("Unusable", (), {"hash": staticmethod(lambda raw_key: "!")}),
+    )
+
+    assert _predict(client, world, key) == 200
+    assert _predict(client, world, key[:-1] + ("A" if key[-1] != "A" else "B")) == 401
+    assert hashings == []
+
+
+def test_a_key_issued_without_a_lookup_digest_is_still_verified_by_pbkdf2(
+    client: TestClient, world: World, seeder: Seeder, hashings: list[str]
+) -> None:
+    _, key = seeder.api_key(project_id=world.project_id, owner_id=world.owner_id, with_digest=False)
+
+    assert _predict(client, world, key) == 200
+    assert _predict(client, world, key) == 200
+    assert len(hashings) == 1

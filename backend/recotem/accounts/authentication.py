@@ -24,7 +24,7 @@ from rest_framework.throttling import BaseThrottle
 from accounts import services
 from accounts.models import ApiKey
 from accounts.selectors import api_key_refusal_reason
-from recotem_common.api_keys import key_digest, lookup_prefix
+from recotem_common.api_keys import digest_identifies, key_digest, lookup_prefix
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +88,13 @@ def _find_key(raw_key: str, request: Request) -> ApiKey:
     # A revoked or expired key (or one of a deactivated owner) is refused without
     # paying PBKDF2 to learn whether the secret matched.
     usable = [candidate for candidate in candidates if api_key_refusal_reason(candidate) is None]
+    digest = key_digest(raw_key)
     for candidate in usable:
-        if check_password(raw_key, candidate.hashed_key):
+        if digest_identifies(candidate.lookup_digest, digest):
+            return candidate
+    for candidate in usable:
+        if not candidate.lookup_digest and check_password(raw_key, candidate.hashed_key):
+            services.api_key_digest_store(api_key=candidate, lookup_digest=digest)
             _cache_call(
                 "set", _verified_cache_key(raw_key), candidate.pk, VERIFIED_KEY_CACHE_SECONDS
             )

@@ -22,6 +22,9 @@ class ApiKey(TimeStampedModel):
     name = models.CharField(max_length=256)
     key_prefix = models.CharField(max_length=16, db_index=True)
     hashed_key = models.CharField(max_length=256)
+    # SHA-256 of the whole key, which identifies it without PBKDF2; empty for keys
+    # issued before it was stored until their first verification (recotem_common.api_keys).
+    lookup_digest = models.CharField(max_length=64, blank=True, default="")
     scopes = models.JSONField(default=list)
     is_active = models.BooleanField(default=True)
     expires_at = models.DateTimeField(null=True, blank=True)

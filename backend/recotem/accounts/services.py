@@ -27,7 +27,7 @@ from core.exceptions import (
 )
 from core.services import model_update
 from projects.models import Project
-from recotem_common.api_keys import ALL_SCOPES, generate_api_key, lookup_prefix
+from recotem_common.api_keys import ALL_SCOPES, generate_api_key, key_digest, lookup_prefix
 from recotem_common.events import ApiKeyRevoked
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -92,6 +92,7 @@ def api_key_create(
         name=name,
         key_prefix=prefix,
         hashed_key=make_password(raw_key),
+        lookup_digest=key_digest(raw_key),
         scopes=stored_scopes,
         expires_at=expires_at,
     )
@@ -124,6 +125,13 @@ def api_key_touch(*, api_key: ApiKey) -> None:
         return
     ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
     api_key.last_used_at = now
+
+
+def api_key_digest_store(*, api_key: ApiKey, lookup_digest: str) -> None:
+    """Store the digest of a key issued without one, once PBKDF2 verified it, so later
+    verifications in both services skip PBKDF2."""
+    ApiKey.objects.filter(pk=api_key.pk, lookup_digest="").update(lookup_digest=lookup_digest)
+    api_key.lookup_digest = lookup_digest
 
 
 # --- Users ----------------------------------------------------------------------------

@@ -48,3 +48,14 @@ class OwnedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         if request is None:
             return queryset.none()
         return visible_to(queryset, Requester.of(request))
+
+
+class StoredFileField(serializers.FileField):
+    """An uploaded file: sent as a file, answered with its storage name, or null once
+    the file was removed (``unlink_file``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(use_url=False, **kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        return value.name if value else None

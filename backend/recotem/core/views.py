@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, JsonResponse
+from django.http import FileResponse, HttpRequest, JsonResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -23,6 +25,23 @@ def bad_request(request: HttpRequest, exception: Exception) -> JsonResponse:
         status_code = status.HTTP_400_BAD_REQUEST
         body = codes.error_body(codes.VALIDATION_ERROR, "The request is malformed.")
     return JsonResponse(body, status=status_code)
+
+
+def attachment(handle: BinaryIO, filename: str) -> FileResponse:
+    """A stored file as a download. Always ``application/octet-stream``, the type the
+    schema declares, whatever the file's ending suggests (CSV, Parquet, gzip)."""
+    return FileResponse(
+        handle, as_attachment=True, filename=filename, content_type="application/octet-stream"
+    )
+
+
+def not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
+    """Django's 404 for a path no route matches (an id that is not a number among
+    them), in the API's envelope rather than an HTML page."""
+    message = f"There is no endpoint at {request.path}."
+    return JsonResponse(
+        codes.error_body(codes.NOT_FOUND, message), status=status.HTTP_404_NOT_FOUND
+    )
 
 
 class PingView(APIView):

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from accounts.models import ApiKey
 from core.ownership import Requester, visible_to
+from core.schema import ErrorEnvelopeSerializer
 from core.viewsets import OwnedModelViewSet
 from deployments import services
 from deployments.models import ABTest, ConversionEvent, DeploymentSlot, Impression
@@ -137,7 +138,11 @@ class ConversionEventViewSet(
 
     @extend_schema(
         request=ConversionEventBatchSerializer,
-        responses={201: inline_serializer("Created", {"created": serializers.IntegerField()})},
+        responses={
+            201: inline_serializer("Created", {"created": serializers.IntegerField()}),
+            # The events are conversion events, whose ids may not hold control characters.
+            422: ErrorEnvelopeSerializer,
+        },
     )
     @action(detail=False, methods=["post"])
     def batch(self, request: Request) -> Response:

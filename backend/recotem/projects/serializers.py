@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.fields import OwnedPrimaryKeyRelatedField
+from core.fields import OwnedPrimaryKeyRelatedField, StoredFileField
 from core.serializers import QuerySerializer
 from projects.models import ItemMetaData, Project, TrainingData, ValidationStatus
 from projects.readers import accepted_formats_text
@@ -51,16 +51,10 @@ class UploadSerializer(serializers.ModelSerializer[Any]):
     """Create with multipart ``project`` and ``file``; everything else is computed."""
 
     project = OwnedPrimaryKeyRelatedField(queryset=Project.objects.all())
-    file = serializers.FileField(
-        use_url=False,
+    file = StoredFileField(
         allow_empty_file=True,
         help_text=f"Accepted formats: {accepted_formats_text()}.",
     )
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["file"] = instance.file.name if instance.file else None
-        return data
 
 
 class TrainingDataSerializer(UploadSerializer):

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.permissions import DenyApiKey
 from core.exceptions import NotFound
 from core.ownership import Requester
+from core.views import attachment
 from core.viewsets import BasenameChangeMixin, OwnedModelViewSet
 from projects import selectors, services
 from projects.ingestion import preview
@@ -123,7 +124,7 @@ class UploadViewSet(BasenameChangeMixin, OwnedModelViewSet):
             handle = upload.file.storage.open(upload.file.name, "rb")
         except FileNotFoundError as exc:
             raise missing from exc
-        return FileResponse(handle, as_attachment=True, filename=upload.basename)
+        return attachment(handle, upload.basename)
 
     # DELETE is how the reference removed a file; POST is ours.
     @extend_schema(request=None)

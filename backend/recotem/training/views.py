@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from core.exceptions import NotFound
 from core.ownership import visible_to
+from core.views import attachment
 from core.viewsets import BasenameChangeMixin, OwnedModelViewSet
 from projects.models import ItemMetaData
 from training import selectors, services
@@ -86,7 +87,7 @@ class TrainedModelViewSet(BasenameChangeMixin, OwnedModelViewSet):
         selectors.trained_model_artifact(model=model)
         handle = model.file.storage.open(model.file.name, "rb")
         filename = selectors.trained_model_basename(model=model)
-        return FileResponse(handle, as_attachment=True, filename=filename)
+        return attachment(handle, filename)
 
     @extend_schema(
         parameters=[RecommendationQuerySerializer],

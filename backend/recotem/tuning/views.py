@@ -68,7 +68,7 @@ class ParameterTuningJobViewSet(OwnedModelViewSet):
     def perform_destroy(self, instance: ParameterTuningJob) -> None:
         services.tuning_job_delete(job=instance)
 
-    @extend_schema(request=None, responses=ParameterTuningJobSerializer)
+    @extend_schema(request=None, responses={202: ParameterTuningJobSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         job = services.tuning_job_cancel(job=self.get_object())

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 from passlib.hash import django_pbkdf2_sha256
@@ -166,6 +168,40 @@ def _from(raw_key: str, address: str) -> Response:
     return response
 
 
+def _issued_without_digest(project: Any) -> str:
+    """A key as issued before keys had a lookup digest: only PBKDF2 identifies it, so
+    a wrong guess at it costs a hashing."""
+    api_key, secret = issue_api_key(project=project)
+    ApiKey.objects.filter(pk=api_key.pk).update(lookup_digest="")
+    return secret
+
+
+def test_a_key_is_identified_by_its_lookup_digest_without_hashing(
+    project: Any, hashings: list[str]
+) -> None:
+    api_key, secret = issue_api_key(project=project)
+    assert api_key.lookup_digest == hashlib.sha256(secret.encode()).hexdigest()
+    # Not a hash of the key any more: only the digest can identify it.
+    ApiKey.objects.filter(pk=api_key.pk).update(hashed_key="!")
+
+    assert _call("get", secret).status_code == 200
+    assert _call("get", secret[:13] + "x" * 40).status_code == 401
+    assert hashings == []
+
+
+def test_a_key_issued_without_a_digest_gets_one_at_its_first_verification(
+    project: Any, hashings: list[str]
+) -> None:
+    secret = _issued_without_digest(project)
+
+    assert _call("get", secret).status_code == 200
+    cache.clear()
+    assert _call("get", secret).status_code == 200
+
+    assert len(hashings) == 1
+    assert ApiKey.objects.get().lookup_digest == hashlib.sha256(secret.encode()).hexdigest()
+
+
 def test_revoked_and_expired_keys_are_refused_without_hashing(
     project: Any, hashings: list[str]
 ) -> None:
@@ -188,7 +224,7 @@ def test_failed_verifications_are_throttled_per_client_before_hashing(
     project: Any, hashings: list[str], settings: Any
 ) -> None:
     settings.API_KEY_FAILURE_RATE = "3/minute"
-    _, secret = issue_api_key(project=project)
+    secret = _issued_without_digest(project)
     wrong = [secret[:13] + f"{n:040d}" for n in range(4)]
     for guess in wrong[:3]:
         assert _from(guess, "198.51.100.1").status_code == 401
@@ -204,7 +240,7 @@ def test_failed_verifications_are_throttled_per_key_prefix_across_clients(
     project: Any, hashings: list[str], settings: Any
 ) -> None:
     settings.API_KEY_FAILURE_RATE = "3/minute"
-    _, secret = issue_api_key(project=project)
+    secret = _issued_without_digest(project)
     for n in range(3):
         assert _from(secret[:13] + f"{n:040d}", f"198.51.100.{n}").status_code == 401
 

@@ -29,6 +29,7 @@ from tests.projects.conftest import (
     parquet_bytes,
     small_csv,
 )
+from tests.schema_shape import component_mismatches, components
 
 pytestmark = pytest.mark.django_db
 
@@ -549,6 +550,8 @@ def test_download_streams_the_original_bytes(
     assert b"".join(response.streaming_content) == content
     assert 'filename="my data.csv.gz"' in response["Content-Disposition"]
     assert response["Content-Disposition"].startswith("attachment")
+    # The one type the schema declares, whatever the ending suggests.
+    assert response["Content-Type"] == "application/octet-stream"
 
 
 def test_another_users_upload_is_404_for_every_action(
@@ -581,6 +584,8 @@ def test_unlink_removes_the_file_but_keeps_the_row(
     assert response.status_code == 200
     assert response.json()["file"] is None
     assert response.json()["n_rows"] == 5
+    assert component_mismatches(response.json(), "TrainingData") == []
+    assert components()["TrainingData"]["properties"]["file"]["nullable"] is True
     assert _stored_files() == []
     assert client.get(f"/api/v1/training_data/{data.pk}/download_file/").status_code == 404
     assert client.get(f"/api/v1/training_data/{data.pk}/preview/").status_code == 400
