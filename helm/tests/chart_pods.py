@@ -163,12 +163,14 @@ class ChartPods:
         args.append(container["image"])
         args += command[1:]
         args += [pod_local(part, pod.address) for part in container.get("args") or []]
-        return args + self._listen_arguments(pod, container)
+        return args + self._listen_arguments(pod)
 
-    def _listen_arguments(self, pod: Pod, container: dict[str, Any]) -> list[str]:
+    def _listen_arguments(self, pod: Pod) -> list[str]:
         """The database and Redis bind their pod's address (their images listen on every
         interface, and the host's own servers hold 127.0.0.1)."""
         if pod.component == "postgresql":
+            # The chart gives the database no command or args: the image's are extended.
+            assert not any(c.get("args") or c.get("command") for c in pod.spec["containers"])
             return ["postgres", "-c", f"listen_addresses={pod.address}"]
         if pod.component == "redis":
             return ["--bind", pod.address]
