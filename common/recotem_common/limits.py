@@ -13,6 +13,10 @@ DEFAULT_CUTOFF = 10
 MAX_CUTOFF = 1000
 # Item ids in one request: a profile, or a list of items to allow or exclude.
 MAX_ITEM_IDS = 10_000
+# Item ids in one query parameter. A URL carries at most 64 KiB through the servers in
+# front of the services; this many ids of the longest length, in two such parameters,
+# stay below it.
+MAX_QUERY_ITEM_IDS = 100
 # The longest user or item id, in characters: the width of the id columns that record
 # impressions and conversions.
 MAX_ID_LENGTH = 256

@@ -13,6 +13,7 @@ from inference.errors import HANDLED, handle_error
 from inference.log import configure_logging
 from inference.metrics import Metrics
 from inference.middleware import RequestContextMiddleware
+from inference.openapi import install as install_openapi
 from inference.routes import health, models, predict, project, similar
 from inference.runtime import Runtime
 
@@ -60,5 +61,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(similar.router)
     app.include_router(models.router)
     app.include_router(health.router)
+    install_openapi(app)
     app.state.settings = settings
     return app

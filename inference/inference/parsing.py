@@ -16,6 +16,7 @@ FastAPI would; the route adds the key.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -35,6 +36,9 @@ NOT_JSON = "Send the body as a JSON object with Content-Type: application/json."
 
 
 KeyedEndpoint = Callable[[Request, KeyState], Coroutine[Any, Any, Response]]
+_REQUEST_ONLY = inspect.Signature(
+    [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
+)
 
 
 class KeyedRoute(APIRoute):
@@ -51,6 +55,9 @@ class KeyedRoute(APIRoute):
     api_key: ApiKeyAuth = PREDICT_KEY
 
     def __init__(self, path: str, endpoint: KeyedEndpoint, **kwargs: Any) -> None:
+        # FastAPI would read the ``key`` argument as a request body and put it in the
+        # schema; the body is the one ``described`` in ``openapi_extra``.
+        endpoint.__signature__ = _REQUEST_ONLY  # type: ignore[attr-defined]
         super().__init__(path, endpoint, **kwargs)
         self.openapi_extra = {
             **(self.openapi_extra or {}),

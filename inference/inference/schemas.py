@@ -205,3 +205,18 @@ class Health(BaseModel):
     cache: CacheState | None = Field(
         default=None, description="This worker's model cache; absent without a credential."
     )
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="A stable, machine-readable name of the error.")
+    message: str = Field(description="What went wrong and what to do about it.")
+    fields: dict[str, list[str]] | None = Field(
+        default=None, description="The messages of each wrong input, by field name."
+    )
+
+
+class ErrorEnvelope(BaseModel):
+    """Every error answer of the service."""
+
+    error: ErrorDetail
+    detail: str = Field(description="The same message, for clients that read only this.")

@@ -10,6 +10,8 @@ Redis comes from ``recotem_common.pytest_plugin`` (a private server unless
 from __future__ import annotations
 
 import os
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +26,7 @@ os.environ.setdefault("IRSPACK_NUM_THREADS_DEFAULT", "1")
 import psycopg
 import pytest
 import redis
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 
@@ -234,3 +237,26 @@ def publish_raw(message: str, *, redis_url: str | None = None) -> None:
 
 def headers(key: str) -> dict[str, str]:
     return {"X-API-Key": key}
+
+
+# The loopback address of the servers this suite starts on ports of their own.
+HOST = "127.0.6.2"
+
+
+@contextmanager
+def running_server(settings: Settings) -> Iterator[int]:
+    """The app served by a real uvicorn on a free port of ``HOST``; yields the port."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host=HOST, port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: server.started, timeout=30)
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

@@ -288,7 +288,9 @@ def test_correlation_id_is_echoed_or_generated(client: TestClient) -> None:
     assert len(replaced.headers["X-Correlation-ID"]) == 32
 
 
-def test_an_unreachable_database_answers_503_not_500(serve: ServeFactory, world: World) -> None:
+def test_an_unreachable_database_answers_503_not_500(
+    serve: ServeFactory, world: World, capfd: pytest.CaptureFixture[str]
+) -> None:
     with serve(database_url="postgres://postgres@127.0.0.1:1/gone") as client:
         response = client.post(
             f"/predict/{world.knn_model_id}",
@@ -301,3 +303,6 @@ def test_an_unreachable_database_answers_503_not_500(serve: ServeFactory, world:
     assert "database is unreachable" in _error(response)["message"]
     assert health.status_code == 503
     assert health.json()["database"]["ok"] is False
+    # The public answer names the kind of failure; the log says why, for the operator.
+    logged = [line for line in capfd.readouterr().err.splitlines() if "health check" in line]
+    assert any("database unreachable" in line and "port 1 failed" in line for line in logged)

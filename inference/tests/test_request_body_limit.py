@@ -4,36 +4,10 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
-import uvicorn
+from collections.abc import Callable
 
 from inference.config import Settings
-from inference.main import create_app
-from tests.conftest import ServeFactory, World, headers, wait_for
-
-HOST = "127.0.6.2"
-
-
-@contextmanager
-def _running(settings: Settings) -> Iterator[int]:
-    """The app served by a real uvicorn on a free port of this suite's loopback address."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host=HOST, port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        wait_for(lambda: server.started, timeout=30)
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+from tests.conftest import HOST, ServeFactory, World, headers, running_server
 
 
 def _answer(connection: socket.socket) -> tuple[int, dict[str, object]]:
@@ -55,7 +29,7 @@ def _answer(connection: socket.socket) -> tuple[int, dict[str, object]]:
 def test_a_declared_content_length_above_the_limit_is_413_before_the_body_is_read(
     make_settings: Callable[..., Settings], world: World
 ) -> None:
-    with _running(make_settings()) as port, socket.create_connection((HOST, port)) as conn:
+    with running_server(make_settings()) as port, socket.create_connection((HOST, port)) as conn:
         # 80 MiB announced, none of it sent: the answer cannot wait for the body.
         conn.sendall(
             f"POST /predict/{world.knn_model_id}/batch HTTP/1.1\r\nHost: {HOST}\r\n"
@@ -76,7 +50,7 @@ def test_a_streamed_body_is_refused_once_it_passes_the_limit(
 ) -> None:
     chunk = b" " * 65536
     with (
-        _running(make_settings(max_body_bytes=256 * 1024)) as port,
+        running_server(make_settings(max_body_bytes=256 * 1024)) as port,
         socket.create_connection((HOST, port)) as conn,
     ):
         conn.sendall(

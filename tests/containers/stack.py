@@ -202,7 +202,26 @@ class Stack:
                 log("ready after: " + ", ".join(f"{name} {at:.0f}s" for name, at in order))
                 return time.monotonic() - started
             time.sleep(1)
-        raise RuntimeError(f"not healthy after {timeout:.0f}s: {', '.join(pending)}\n{self.logs()}")
+        waiting = [entry.partition(" ")[0] for entry in pending]
+        # The waiting services' own story goes last: CI shows the end of a long failure.
+        raise RuntimeError(
+            f"not healthy after {timeout:.0f}s: {', '.join(pending)}\n{self.logs()}\n"
+            + "\n".join(self.diagnosis(name) for name in waiting)
+        )
+
+    def diagnosis(self, service: str) -> str:
+        """How ``service`` started (its first log lines) and what its health check last
+        printed."""
+        started = self.compose("logs", "--no-color", service, check=False).stdout
+        ids = self.compose("ps", "--all", "--quiet", service, check=False).stdout.split()
+        probes = run(
+            ["docker", "inspect", "--format", "{{json .State.Health}}", *ids], self.env, check=False
+        ).stdout
+        first_lines = "\n".join(started.splitlines()[:40])
+        return (
+            f"== {service}: first log lines\n{first_lines[:5000]}\n"
+            f"== {service}: health checks\n{probes[-2500:]}"
+        )
 
     def logs(self, service: str | None = None) -> str:
         args = ["logs", "--no-color", "--tail", "40"] + ([service] if service else [])

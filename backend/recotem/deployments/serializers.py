@@ -17,12 +17,22 @@ from deployments.models import (
 )
 from projects.models import Project
 from training.models import TrainedModel
+from training.selectors import trained_model_basename
 
 
 class DeploymentSlotSerializer(serializers.ModelSerializer):
     project = OwnedPrimaryKeyRelatedField(queryset=Project.objects.all())
     trained_model = OwnedPrimaryKeyRelatedField(queryset=TrainedModel.objects.all())
     weight = serializers.FloatField(min_value=0.0, max_value=MAX_WEIGHT, default=MAX_WEIGHT)
+    trained_model_name = serializers.SerializerMethodField(
+        help_text="The served model's file name, as the models list shows it."
+    )
+    trained_model_version_tag = serializers.CharField(
+        source="trained_model.version_tag", read_only=True
+    )
+
+    def get_trained_model_name(self, slot: DeploymentSlot) -> str:
+        return trained_model_basename(model=slot.trained_model)
 
     class Meta:
         model = DeploymentSlot
@@ -31,6 +41,8 @@ class DeploymentSlotSerializer(serializers.ModelSerializer):
             "project",
             "name",
             "trained_model",
+            "trained_model_name",
+            "trained_model_version_tag",
             "weight",
             "is_active",
             "ins_datetime",

@@ -33,6 +33,16 @@ def test_slot_serves_a_completed_model_of_its_project(client: APIClient, project
     assert response.json()["weight"] == 70
 
 
+def test_slot_names_its_model(client: APIClient, project: Any) -> None:
+    model = TrainedModelFactory(project=project, version_tag="v7", basename="weekly.rctm")
+    client.post(SLOTS, _slot_body(project, model))
+
+    listed = client.get(SLOTS, {"project": project.pk}).json()["results"][0]
+
+    assert listed["trained_model_name"] == "weekly.rctm"
+    assert listed["trained_model_version_tag"] == "v7"
+
+
 @pytest.mark.parametrize("status", [JobStatus.PENDING, JobStatus.RUNNING, JobStatus.FAILED])
 def test_slot_refuses_an_unfinished_model(client: APIClient, project: Any, status: str) -> None:
     model = TrainedModelFactory(project=project, status=status)

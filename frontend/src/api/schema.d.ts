@@ -1765,6 +1765,9 @@ export type components = {
             name: string;
             project: number;
             trained_model: number;
+            /** @description The served model's file name, as the models list shows it. */
+            readonly trained_model_name: string;
+            readonly trained_model_version_tag: string;
             /** Format: date-time */
             readonly updated_at: string;
             /**

@@ -16,6 +16,7 @@ const dateTimeFormat = {
     hour: "2-digit",
     minute: "2-digit",
   },
+  time: { hour: "2-digit", minute: "2-digit", second: "2-digit" },
 } as const;
 
 const numberFormat = {
@@ -24,6 +25,9 @@ const numberFormat = {
   // Ranking metrics (nDCG, MAP…) sit in [0, 1]: four places tell close trials apart.
   score: { minimumFractionDigits: 4, maximumFractionDigits: 4 },
   percent: { style: "percent", maximumFractionDigits: 1 },
+  // Conversion rates are often a few percent: two places show a tenth of a point's change.
+  rate: { style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2 },
+  significant: { maximumSignificantDigits: 3 },
 } as const;
 
 export const i18n = createI18n({

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 
+import { AB_TEST_STATUSES, TRANSITIONS } from "@/features/abtests/queries";
+import { SCOPES } from "@/features/apikeys/queries";
 import { PIPELINE_STEPS } from "@/features/projects/pipeline";
 import { METRICS, SPLIT_SCHEMES, TUNING_STATUSES } from "@/features/tuning/queries";
 import { THEMES } from "@/stores/ui";
@@ -39,6 +41,14 @@ describe("feature messages", () => {
       ...TUNING_STATUSES.map((status) => `tuning.status.${status}`),
       ...SPLIT_SCHEMES.map((scheme) => `tuning.scheme.${scheme}`),
       ...METRICS.map((metric) => `tuning.metric.${metric}`),
+      ...SCOPES.flatMap((scope) => [`apikeys.scopes.${scope}`, `apikeys.scopeHelp.${scope}`]),
+      ...["active", "revoked", "expired"].map((state) => `apikeys.state.${state}`),
+      ...["required", "range"].map((problem) => `slots.weight.problem.${problem}`),
+      ...AB_TEST_STATUSES.map((status) => `abtests.status.${status}`),
+      ...["control", "variant"].map((arm) => `abtests.arm.${arm}`),
+      ...[...TRANSITIONS, "promote"].flatMap((action) =>
+        ["button", "title", "question", "confirm"].map((part) => `abtests.actions.${action}.${part}`),
+      ),
     ];
     expect(expected.filter((key) => !has(locale, key))).toEqual([]);
   });

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 from collections.abc import Awaitable
 
 from fastapi import APIRouter, Request, Response
@@ -29,16 +30,19 @@ from inference.schemas import (
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT_SECONDS = 1.0
+logger = logging.getLogger(__name__)
 EVERY_PROJECT = -1
 _DETAILS = {"models", "failed_models", "cache"}
 
 
-async def _check(probe: Awaitable[object]) -> DependencyCheck:
+async def _check(name: str, probe: Awaitable[object]) -> DependencyCheck:
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
             await probe
     except Exception as exc:
-        # Name the kind of failure only: this endpoint is public.
+        # The log says why, for the operator; the answer names the kind of failure only,
+        # since this endpoint is public.
+        logger.warning("health check: %s unreachable: %r", name, exc)
         return DependencyCheck(ok=False, error=f"unreachable ({type(exc).__name__})")
     return DependencyCheck(ok=True)
 
@@ -70,14 +74,19 @@ async def livez() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/health", responses={503: {"model": Health}})
+@router.get(
+    "/health",
+    responses={503: {"model": Health}},
+    # The key is optional: without one the answer leaves out the model details.
+    openapi_extra={"security": [{}, {"APIKeyHeader": []}]},
+)
 async def health(request: Request, runtime: RuntimeDep, session: SessionDep) -> JSONResponse:
     """Database, Redis, the event stream and the models: 503 when a dependency is down,
     "degraded" when a model failed to load. Model details need an `X-API-Key` (its
     project's models) or the metrics token."""
     scope = await _detail_scope(request, runtime)
-    database = await _check(selectors.database_ping(session))
-    redis = await _check(runtime.redis.ping())
+    database = await _check("database", selectors.database_ping(session))
+    redis = await _check("redis", runtime.redis.ping())
     events = DependencyCheck(
         ok=runtime.listener.connected.is_set(),
         error=None if runtime.listener.connected.is_set() else "not subscribed",

@@ -11,7 +11,7 @@ from inference.deps import ApiKeyDep, runtime_of
 from inference.responses import JsonResponse, scored_items
 from inference.routes.common import ModelId, record_impression
 from inference.schemas import IdText, SimilarItems
-from recotem_common.limits import DEFAULT_CUTOFF, MAX_ITEM_IDS
+from recotem_common.limits import DEFAULT_CUTOFF, MAX_QUERY_ITEM_IDS
 
 router = APIRouter(prefix="/similar", tags=["similar"])
 
@@ -26,11 +26,11 @@ async def similar_items(
     cutoff: Annotated[int, Query(ge=1)] = DEFAULT_CUTOFF,
     exclude_items: Annotated[
         list[IdText],
-        Query(max_length=MAX_ITEM_IDS, description="Items never to return."),
+        Query(max_length=MAX_QUERY_ITEM_IDS, description="Items never to return."),
     ] = [],  # noqa: B006 - FastAPI copies defaults per request
     allow_items: Annotated[
         list[IdText] | None,
-        Query(max_length=MAX_ITEM_IDS, description="Return only among these items."),
+        Query(max_length=MAX_QUERY_ITEM_IDS, description="Return only among these items."),
     ] = None,
 ) -> JsonResponse:
     """The items most similar to ``item_id`` (never the item itself)."""

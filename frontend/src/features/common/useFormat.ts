@@ -18,6 +18,15 @@ export function formatBytes(bytes: number, locale: string): string {
   }).format(value);
 }
 
+/** Seconds as "h:mm:ss" (or "m:ss" under an hour), the way a stopwatch shows them. */
+export function formatDuration(seconds: number): string {
+  const whole = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = String(whole % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
 export function useFormat() {
   const { locale, d, n } = useI18n();
   return {
@@ -30,5 +39,8 @@ export function useFormat() {
     date: (value: string | null | undefined) => (value ? d(new Date(value), "date") : "—"),
     dateTime: (value: string | null | undefined) =>
       value ? d(new Date(value), "dateTime") : "—",
+    time: (value: string) => d(new Date(value), "time"),
+    duration: (seconds: number | null | undefined) =>
+      seconds === null || seconds === undefined ? "—" : formatDuration(seconds),
   };
 }

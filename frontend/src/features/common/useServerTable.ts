@@ -1,12 +1,22 @@
 // Server-side paging, sorting and searching for a PrimeVue DataTable in lazy mode: the table
 // shows one page, the API (`page`, `page_size`, `ordering`, a search parameter) does the work.
 import type { DataTablePageEvent, DataTableSortEvent } from "primevue/datatable";
-import { computed, ref, watch, type WatchSource } from "vue";
+import { computed, type Ref, ref, watch, type WatchSource } from "vue";
 
 import { useDebounced } from "./useDebounced";
 
 const DEFAULT_PAGE_SIZE = 20;
 export const PAGE_SIZES = [DEFAULT_PAGE_SIZE, 50, 100];
+
+/** What a list page reads from its TanStack query over one page of a paginated endpoint. */
+export interface ListQuery<Row> {
+  data: Readonly<Ref<{ count: number; results: Row[] } | undefined>>;
+  error: Readonly<Ref<unknown>>;
+  isSuccess: Readonly<Ref<boolean>>;
+  isError: Readonly<Ref<boolean>>;
+  isFetching: Readonly<Ref<boolean>>;
+  refetch: () => unknown;
+}
 
 export interface ServerTableOptions {
   ordering: string;
@@ -67,3 +77,5 @@ export function useServerTable(options: ServerTableOptions) {
 
   return { page, pageSize, ordering, search, searchTerm, first, sortField, sortOrder, params, onPage, onSort, bind };
 }
+
+export type ServerTable = ReturnType<typeof useServerTable>;

@@ -13,6 +13,11 @@ export const TUNING_STATUSES: readonly TuningStatus[] = ["PENDING", "RUNNING", "
 export const UNFINISHED: readonly TuningStatus[] = ["PENDING", "RUNNING"];
 const POLL_MS = 3000;
 
+/** How far a job is through its planned trials, 0-100. */
+export function progressPercent(finished: number, planned: number | undefined): number {
+  return planned ? Math.round((100 * finished) / planned) : 0;
+}
+
 export const tuningKeys = {
   all: ["parameter_tuning_job"] as const,
   lists: () => [...tuningKeys.all, "list"] as const,
@@ -109,5 +114,36 @@ export function useTuningJobCreate() {
         client.invalidateQueries({ queryKey: configKeys.evaluations }),
         client.invalidateQueries({ queryKey: tuningKeys.lists() }),
       ]),
+  });
+}
+
+export type Trial = components["schemas"]["Trial"];
+
+export const tuningDetailKeys = {
+  trials: (id: number) => [...tuningKeys.detail(id), "trials"] as const,
+};
+
+export function useTuningJob(id: MaybeRefOrGetter<number>) {
+  return useQuery({
+    queryKey: computed(() => tuningKeys.detail(toValue(id))),
+    queryFn: () => unwrap(api.GET("/api/v1/parameter_tuning_job/{id}/", { params: { path: { id: toValue(id) } } })),
+  });
+}
+
+export function useTuningTrials(id: MaybeRefOrGetter<number>) {
+  return useQuery({
+    queryKey: computed(() => tuningDetailKeys.trials(toValue(id))),
+    queryFn: () => unwrap(api.GET("/api/v1/parameter_tuning_job/{id}/trials/", { params: { path: { id: toValue(id) } } })),
+  });
+}
+
+export function useTuningJobCancel() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => unwrap(api.POST("/api/v1/parameter_tuning_job/{id}/cancel/", { params: { path: { id } } })),
+    onSuccess: (job) => {
+      client.setQueryData(tuningKeys.detail(job.id), job);
+      return client.invalidateQueries({ queryKey: tuningKeys.lists() });
+    },
   });
 }
