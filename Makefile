@@ -12,7 +12,7 @@ PROJECTS := common backend inference tests helm/tests
 SCRIPTS := ../scripts ../benchmarks
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-common test-backend test-inference test-deployment test-chart test-frontend test-e2e test-compose images engine-stop lint lint-frontend fmt release-artifacts screenshots
+.PHONY: help setup run test test-common test-backend test-inference test-deployment test-chart test-frontend test-e2e test-compose test-chart-pods images engine-stop lint lint-frontend fmt release-artifacts screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -42,7 +42,7 @@ test-inference:
 	cd inference && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
 
 test-chart: ## Render, lint and validate the Helm chart; check the CI workflows
-	cd helm/tests && $(UV) run --frozen pytest -q $(PYTEST_ARGS)
+	cd helm/tests && $(UV) run --frozen pytest -q -m "not pods" $(PYTEST_ARGS)
 
 release-artifacts: ## Package the chart and the compose bundle into dist/ (VERSION=1.2.3 REGISTRY=ghcr.io/owner)
 	@test -n "$(VERSION)" -a -n "$(REGISTRY)" || { echo "usage: make release-artifacts VERSION=1.2.3 REGISTRY=ghcr.io/owner"; exit 2; }
@@ -76,6 +76,9 @@ images: setup ## Build the backend, inference and proxy images into the checks' 
 
 test-compose: setup ## Build the images, run compose.yaml and compose-inference.yaml, drive them through the proxy
 	cd tests && $(UV) run --frozen pytest -q -m containers containers $(PYTEST_ARGS)
+
+test-chart-pods: images ## Run the rendered chart's pods with Docker on loopback, drive them through the proxy Service
+	cd helm/tests && $(UV) run --frozen pytest -q -m pods test_chart_pods.py $(PYTEST_ARGS)
 
 engine-stop: ## Stop the checks' engine if one is still running
 	scripts/container-engine.sh stop

@@ -486,3 +486,22 @@ def test_helm_test_logs_in_through_the_proxy_service(rendered: Rendered, profile
         assert env.keys() >= {"ADMIN_USERNAME", "ADMIN_PASSWORD"}
     else:
         assert "/inference/health" in script
+
+
+def test_the_proxy_holds_the_admin_static_files_it_serves(rendered: Rendered, profile: str) -> None:
+    """nginx.conf serves /static/ from PROXY_STATIC_ROOT (default /app/dist/static); the
+    files are collected into the backend image, so the proxy pod copies them first."""
+    if not _full(profile):
+        return
+    proxy = rendered.by_component("Deployment", "proxy")
+    spec = pod_spec(proxy)
+    mounts = {m["mountPath"]: m["name"] for m in _main_container(proxy)["volumeMounts"]}
+    assert "PROXY_STATIC_ROOT" not in rendered.environment(_main_container(proxy))
+    volume = mounts["/app/dist/static"]
+    (copy,) = [
+        init
+        for init in spec["initContainers"]
+        if any(m["name"] == volume for m in init.get("volumeMounts") or [])
+    ]
+    assert copy["image"] == _main_container(rendered.by_component("Deployment", "backend"))["image"]
+    assert copy["command"][-2:] == ["/app/dist/static/.", "/static/"]
