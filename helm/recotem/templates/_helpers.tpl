@@ -212,6 +212,7 @@ INFERENCE_MAX_CACHE_BYTES: {{ .Values.inference.maxCacheBytes | quote }}
 INFERENCE_RATE_LIMIT: {{ .Values.inference.rateLimit | quote }}
 INFERENCE_MAX_BATCH_SIZE: {{ .Values.inference.maxBatchSize | quote }}
 INFERENCE_MAX_CUTOFF: {{ .Values.inference.maxCutoff | quote }}
+INFERENCE_CORS_ALLOWED_ORIGINS: {{ .Values.inference.corsAllowedOrigins | join "," | quote }}
 # The image's package directories are read-only; compiled scoring loops and Prometheus's
 # multiprocess files go to the writable scratch volume.
 NUMBA_CACHE_DIR: /tmp/numba
