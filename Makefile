@@ -12,7 +12,7 @@ PROJECTS := common backend inference tests helm/tests
 SCRIPTS := ../scripts ../benchmarks
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-common test-backend test-inference test-deployment test-chart test-frontend test-e2e test-compose test-chart-pods images engine-stop lint lint-frontend fmt release-artifacts screenshots
+.PHONY: help setup run demo test test-common test-backend test-inference test-deployment test-chart test-frontend test-e2e test-compose test-chart-pods images engine-stop lint lint-frontend fmt release-artifacts screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ setup: $(if $(findstring $(TOOLS),$(UV)),$(TOOLS)/bin/uv) ## Install every Pytho
 
 run: setup ## Start every role with embedded defaults, behind nginx on 127.0.0.1:8000
 	backend/.venv/bin/python scripts/devstack.py run
+
+demo: setup ## With `make run` serving: build the MovieLens 100K sample project (RECOTEM_SAMPLE_DATA_DIR or a download)
+	backend/.venv/bin/python scripts/devstack.py demo
 
 test: setup test-common test-backend test-inference test-deployment test-chart test-frontend test-e2e ## Run every test suite
 

@@ -204,9 +204,16 @@ def run(args: argparse.Namespace) -> int:
             redis.stop()
 
 
+def demo(args: argparse.Namespace) -> int:
+    """The MovieLens 100K sample project, built in the stack ``run`` serves."""
+    env = _environment(args)
+    _manage(env, "sample_project", "--site", f"http://{args.proxy_host}:{args.proxy_port}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["run"])
+    parser.add_argument("command", choices=["run", "demo"])
     # Another loopback address (127.0.0.0/8) keeps a second stack's ports apart from the first.
     parser.add_argument("--backend-host", default=os.environ.get("BACKEND_HOST", "127.0.0.1"))
     parser.add_argument(
@@ -217,7 +224,8 @@ def main() -> int:
     )
     parser.add_argument("--proxy-host", default=os.environ.get("PROXY_HOST", "127.0.0.1"))
     parser.add_argument("--proxy-port", type=int, default=int(os.environ.get("PROXY_PORT", "8000")))
-    return run(parser.parse_args())
+    args = parser.parse_args()
+    return demo(args) if args.command == "demo" else run(args)
 
 
 if __name__ == "__main__":

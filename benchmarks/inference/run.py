@@ -88,9 +88,9 @@ class World:
     new_model: Callable[[str], int]
 
 
-def _free_port() -> int:
+def _free_port(host: str) -> int:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((host, 0))
         return int(probe.getsockname()[1])
 
 
@@ -128,9 +128,16 @@ def build_world(data_dir: Path, media_root: Path) -> World:
 
 
 async def _load(
-    url: str, key: str, *, concurrency: int, requests: int, time_limit: float
+    url: str,
+    key: str,
+    *,
+    concurrency: int,
+    requests: int,
+    time_limit: float,
+    extra: dict[str, Any] | None = None,
 ) -> LoadResult:
-    """At most ``requests`` requests or ``time_limit`` seconds, whichever ends first."""
+    """At most ``requests`` requests or ``time_limit`` seconds, whichever ends first;
+    each body is a user and ``cutoff`` 10, plus ``extra``."""
     latencies: list[float] = []
     errors = 0
     issued = 0
@@ -141,7 +148,7 @@ async def _load(
         async def worker() -> None:
             nonlocal issued, errors
             while issued < requests and time.perf_counter() < deadline:
-                body = {"user_id": USER_IDS[issued % len(USER_IDS)], "cutoff": 10}
+                body = {"user_id": USER_IDS[issued % len(USER_IDS)], "cutoff": 10, **(extra or {})}
                 issued += 1
                 started = time.perf_counter()
                 async with session.post(url, json=body) as response:
@@ -256,20 +263,20 @@ async def _first_use_of_key(base: str, world: World) -> float:
 
 
 @contextmanager
-def serve(env: dict[str, str], workers: int, log: Path) -> Iterator[str]:
+def serve(env: dict[str, str], workers: int, log: Path, host: str = "127.0.0.1") -> Iterator[str]:
     """uvicorn in a subprocess, with the flags ``make run`` uses."""
-    port = _free_port()
+    port = _free_port(host)
     command = [
         sys.executable, "-m", "uvicorn", "noop_app:create", "--factory",
         "--app-dir", str(BENCH_DIR),
-        "--host", "127.0.0.1", "--port", str(port),
+        "--host", host, "--port", str(port),
         "--workers", str(workers),
         "--loop", "uvloop", "--http", "httptools",
         "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=output)
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://{host}:{port}"
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while not _healthy(base):
@@ -291,6 +298,33 @@ def _healthy(base: str) -> bool:
             return bool(answer.status == 200)
     except OSError:
         return False
+
+
+@contextmanager
+def served_world(*, workers: int, host: str = "127.0.0.1") -> Iterator[tuple[str, World, str]]:
+    """The service on ``host`` over a throwaway world: (base URL, world, events URL)."""
+    workdir = Path(tempfile.mkdtemp(prefix="recotem-inference-bench-"))
+    (workdir / "data").mkdir()
+    embedded = None if os.environ.get("REDIS_URL") else start_embedded_redis()
+    redis_url = os.environ.get("REDIS_URL") or (embedded.url if embedded else "")
+    try:
+        print("setting up: migrations, models, rows", file=sys.stderr)
+        world = build_world(workdir / "data", workdir / "media")
+        env = {
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            "SECRET_KEY": SECRET_KEY,
+            "RECOTEM_DATA_DIR": str(workdir / "data"),
+            "MEDIA_ROOT": str(workdir / "media"),
+            "REDIS_URL": redis_url,
+            # The load must measure serving, not the limiter answering 429.
+            "INFERENCE_RATE_LIMIT": "100000000/minute",
+        }
+        events_url = Settings(secret_key=SECRET_KEY, redis_url=redis_url).events_redis_url
+        with serve(env, workers, workdir / "server.log", host) as base:
+            yield base, world, events_url
+    finally:
+        if embedded is not None:
+            embedded.stop()
 
 
 def measure(base: str, world: World, args: argparse.Namespace, events_url: str) -> dict[str, Any]:
@@ -425,9 +459,10 @@ def _wrap(line: str) -> str:
     return textwrap.fill(line, WIDTH, subsequent_indent=indent, break_on_hyphens=False)
 
 
-def update_docs(section: str) -> None:
+def update_docs(section: str, heading: str = "## Inference") -> None:
+    """Replace the section under ``heading`` in docs/benchmarks.md, or append it."""
     text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## Inference\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n", text)
     else:
@@ -450,28 +485,8 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.monotonic()
-    workdir = Path(tempfile.mkdtemp(prefix="recotem-inference-bench-"))
-    (workdir / "data").mkdir()
-    embedded = None if os.environ.get("REDIS_URL") else start_embedded_redis()
-    redis_url = os.environ.get("REDIS_URL") or (embedded.url if embedded else "")
-    try:
-        print("setting up: migrations, models, rows", file=sys.stderr)
-        world = build_world(workdir / "data", workdir / "media")
-        env = {
-            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-            "SECRET_KEY": SECRET_KEY,
-            "RECOTEM_DATA_DIR": str(workdir / "data"),
-            "MEDIA_ROOT": str(workdir / "media"),
-            "REDIS_URL": redis_url,
-            # The load must measure serving, not the limiter answering 429.
-            "INFERENCE_RATE_LIMIT": "100000000/minute",
-        }
-        events_url = Settings(secret_key=SECRET_KEY, redis_url=redis_url).events_redis_url
-        with serve(env, args.workers, workdir / "server.log") as base:
-            results = measure(base, world, args, events_url)
-    finally:
-        if embedded is not None:
-            embedded.stop()
+    with served_world(workers=args.workers) as (base, world, events_url):
+        results = measure(base, world, args, events_url)
     results["config"] = {
         "date": dt.date.today().isoformat(),
         "python": platform.python_version(),

@@ -7,6 +7,7 @@ both services; the service's own knobs start with ``INFERENCE_``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -20,6 +21,9 @@ from recotem_common.redis_urls import MODEL_EVENTS_DB, redis_url_for_db
 from recotem_common.secrets import check_secret_key
 
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql", "psql"}
+_ORIGIN = re.compile(
+    r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
+)
 
 
 def sqlalchemy_url(database_url: str, data_dir: Path) -> str:
@@ -139,14 +143,34 @@ class Settings(BaseSettings):
     # keeps /metrics off, so tenant activity is never public by default.
     metrics_token: str = Field(default="", validation_alias="INFERENCE_METRICS_TOKEN", repr=False)
 
+    # Web origins (scheme://host[:port]) whose pages may call the service from a browser;
+    # "*" allows every origin. Empty: no CORS headers, browsers keep other sites out.
+    cors_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="INFERENCE_CORS_ALLOWED_ORIGINS"
+    )
+
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_format: Literal["json", "plain"] = Field(default="json", validation_alias="LOG_FORMAT")
     access_log: bool = Field(default=True, validation_alias="INFERENCE_ACCESS_LOG")
 
-    @field_validator("model_signing_keys", "preload_model_ids", mode="before")
+    @field_validator(
+        "model_signing_keys", "preload_model_ids", "cors_allowed_origins", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_commas(value)
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"INFERENCE_CORS_ALLOWED_ORIGINS: {origin!r} is not an origin; write "
+                    "scheme://host[:port] without a path or trailing slash, e.g. "
+                    "https://shop.example.com, or * for every origin."
+                )
+        return [origin.lower() for origin in origins]
 
     @field_validator("data_dir", mode="before")
     @classmethod

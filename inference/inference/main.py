@@ -9,13 +9,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from inference.config import Settings
+from inference.deps import API_KEY_HEADER
 from inference.errors import HANDLED, handle_error
 from inference.log import configure_logging
 from inference.metrics import Metrics
-from inference.middleware import RequestContextMiddleware
+from inference.middleware import CorsMiddleware, RequestContextMiddleware
 from inference.openapi import install as install_openapi
 from inference.routes import health, models, predict, project, similar
 from inference.runtime import Runtime
+from recotem_common.correlation import CORRELATION_HEADER
+
+# How long a browser may reuse a preflight answer.
+CORS_MAX_AGE_SECONDS = 600
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -56,6 +61,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         access_log=settings.access_log,
         max_body_bytes=settings.max_body_bytes,
     )
+    if settings.cors_allowed_origins:
+        # Outermost, so that every answer (errors, 401 and 429 included) carries the
+        # headers a browser needs to show it to the page.
+        app.add_middleware(
+            CorsMiddleware,
+            allow_origins=settings.cors_allowed_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=[API_KEY_HEADER, "Content-Type", CORRELATION_HEADER],
+            expose_headers=[CORRELATION_HEADER, "Retry-After"],
+            # Keys travel in a header, never in cookies.
+            allow_credentials=False,
+            max_age=CORS_MAX_AGE_SECONDS,
+        )
     app.include_router(project.router)
     app.include_router(predict.router)
     app.include_router(similar.router)

@@ -13,12 +13,16 @@ from __future__ import annotations
 import logging
 import time
 
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inference.errors import PayloadTooLarge, handle_error
+from inference.errors import PayloadTooLarge, PermissionDenied, handle_error
 from inference.metrics import Metrics
 from recotem_common.correlation import CORRELATION_HEADER, new_correlation_id
+from recotem_common.errors import error_body
 from recotem_common.logs import correlation_id
 
 access_logger = logging.getLogger("inference.access")
@@ -124,3 +128,24 @@ class RequestContextMiddleware:
                 elapsed * 1000,
                 extra={"status": status, "duration_ms": round(elapsed * 1000, 2)},
             )
+
+
+class CorsMiddleware(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight answered 403 in the error envelope."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        refused = bytes(response.body).decode().removeprefix("Disallowed CORS ")
+        message = (
+            f"This cross-origin request is not allowed ({refused}): the service accepts "
+            "browser calls only from INFERENCE_CORS_ALLOWED_ORIGINS, with GET or POST "
+            "and the X-API-Key, Content-Type and X-Correlation-ID headers."
+        )
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return JSONResponse(
+            error_body(PermissionDenied.code, message),
+            status_code=PermissionDenied.status_code,
+            headers=headers,
+        )

@@ -16,12 +16,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from inference.catalogue import ItemCatalogue
 from inference.errors import ServiceUnavailable
 from inference.metrics import Metrics
 from inference.selectors import ModelRecord
 from inference.singleflight import SingleFlight
 from inference.storage import ArtifactStore, ModelFileMissing
 from recotem_common.artifact import ArtifactError, ModelArtifact, read_artifact
+from recotem_common.artifact.item_metadata import read_metadata
 from recotem_common.artifact.keys import SigningKey
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ logger = logging.getLogger(__name__)
 class LoadedModel:
     record: ModelRecord
     artifact: ModelArtifact
+    catalogue: ItemCatalogue
     loaded_at: datetime
     load_seconds: float
 
@@ -44,7 +47,7 @@ class LoadedModel:
 
     @property
     def nbytes(self) -> int:
-        return int(self.artifact.nbytes)
+        return int(self.artifact.nbytes) + self.catalogue.nbytes
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,7 @@ class ModelCache:
     async def _load(self, record: ModelRecord) -> LoadedModel:
         started = time.perf_counter()
         try:
-            artifact = await asyncio.to_thread(self._read, record.file)
+            artifact, catalogue = await asyncio.to_thread(self._read, record.file)
         except Exception as exc:
             failure = LoadFailure(
                 record=record,
@@ -174,6 +177,7 @@ class ModelCache:
         loaded = LoadedModel(
             record=record,
             artifact=artifact,
+            catalogue=catalogue,
             loaded_at=datetime.now(UTC),
             load_seconds=elapsed,
         )
@@ -193,13 +197,14 @@ class ModelCache:
         )
         return loaded
 
-    def _read(self, name: str) -> ModelArtifact:
+    def _read(self, name: str) -> tuple[ModelArtifact, ItemCatalogue]:
         artifact = read_artifact(self._store.read(name), self._keys)
+        catalogue = ItemCatalogue(read_metadata(artifact.manifest))
         # Here, in the loading thread: the first request would otherwise build the
         # user index and compile the scoring loops on the event loop, and the cache's
         # byte count must include the index.
         artifact.prepare()
-        return artifact
+        return artifact, catalogue
 
     def _install(self, loaded: LoadedModel) -> None:
         previous = self._models.pop(loaded.model_id, None)

@@ -19,6 +19,9 @@ from recotem_common.artifact.model import Recommendations
 
 Fallback = Literal["popular"] | None
 POPULAR: Fallback = "popular"
+SimilarityMethod = Literal["auto", "model", "content"]
+ContentFallback = Literal["content"] | None
+CONTENT: ContentFallback = "content"
 # How many unknown users a batch error names before it stops listing.
 MAX_NAMED_USERS = 10
 
@@ -126,16 +129,43 @@ def similar(
     cutoff: int,
     allow_items: Sequence[str] | None,
     exclude_items: Sequence[str],
-) -> Recommendations:
-    try:
-        recommendations = model.artifact.similar_items(
-            item_id, cutoff, allow_items=allow_items, exclude_items=exclude_items
+    method: SimilarityMethod,
+    content_fields: Sequence[str],
+) -> tuple[Recommendations, Literal["model", "content"], ContentFallback]:
+    """Items similar to ``item_id``: by the model (``"model"``), by item metadata
+    (``"content"``), or by the model for the items it knows and by metadata for the
+    others (``"auto"``, flagged as a content fallback). Returns the items, which of the
+    two answered, and the fallback flag."""
+    if method != "content":
+        try:
+            recommendations = model.artifact.similar_items(
+                item_id, cutoff, allow_items=allow_items, exclude_items=exclude_items
+            )
+        except UnsupportedOperation as exc:
+            raise ValidationFailed(
+                f"Model {model.model_id}: {exc} Ask for method=content to compare items "
+                "by their metadata instead."
+            ) from exc
+        if recommendations is not None:
+            return recommendations, "model", None
+        if method == "model" or item_id not in model.catalogue.content.rows:
+            raise NotFound(f"Item {item_id!r} is not known to model {model.model_id}.")
+    if not model.catalogue.has_metadata:
+        raise field_error(
+            "method",
+            f"Model {model.model_id} carries no item metadata to compare items by. "
+            "Upload item metadata to the project and train the model again.",
         )
-    except UnsupportedOperation as exc:
-        raise ValidationFailed(f"Model {model.model_id}: {exc}") from exc
+    recommendations = model.catalogue.content.similar(
+        item_id,
+        cutoff,
+        fields=content_fields,
+        allow_items=allow_items,
+        exclude_items=exclude_items,
+    )
     if recommendations is None:
-        raise NotFound(f"Item {item_id!r} is not known to model {model.model_id}.")
-    return recommendations
+        raise NotFound(f"Item {item_id!r} has no item metadata in model {model.model_id}.")
+    return recommendations, "content", CONTENT if method == "auto" else None
 
 
 def _any_known(model: LoadedModel, item_ids: Sequence[str]) -> bool:

@@ -7,11 +7,13 @@ own output through pydantic again would cost more than scoring a user.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 from fastapi import Response
 
+from inference.catalogue import ItemCatalogue
 from recotem_common.artifact.model import Recommendations
 
 
@@ -22,6 +24,16 @@ class JsonResponse(Response):
         return orjson.dumps(content)
 
 
-def scored_items(recommendations: Recommendations) -> list[dict[str, Any]]:
-    """``[{item_id, score}]``, the ``ScoredItem`` list of the schemas."""
-    return [{"item_id": item, "score": score} for item, score in recommendations]
+def scored_items(
+    recommendations: Recommendations,
+    catalogue: ItemCatalogue | None = None,
+    fields: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """``[{item_id, score}]``, the ``ScoredItem`` list of the schemas, with each item's
+    ``details`` when metadata ``fields`` are asked for (checked by the caller)."""
+    if catalogue is None or not fields:
+        return [{"item_id": item, "score": score} for item, score in recommendations]
+    return [
+        {"item_id": item, "score": score, "details": catalogue.details(item, fields)}
+        for item, score in recommendations
+    ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -51,6 +51,12 @@ IdText = Annotated[
 EntityId = Annotated[IdText, BeforeValidator(_id_text)]
 Cutoff = Annotated[int, Field(ge=1, description="How many items to return.")]
 UnknownUser = Literal["popular", "error"]
+FieldName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH)]
+MAX_FIELDS = 64
+FIELDS_DESCRIPTION = (
+    "Item metadata fields to return with each item (as `details`), e.g. "
+    '`["title", "genres"]`; an unknown field is a 400 that lists the available ones.'
+)
 
 
 class _Request(BaseModel):
@@ -66,6 +72,9 @@ class _Request(BaseModel):
         default=None,
         max_length=MAX_ITEM_IDS,
         description="When given, recommend only among these items.",
+    )
+    fields: list[FieldName] = Field(
+        default_factory=list, max_length=MAX_FIELDS, description=FIELDS_DESCRIPTION
     )
 
 
@@ -100,6 +109,11 @@ class ProfileRequest(_Request):
 class ScoredItem(BaseModel):
     item_id: str
     score: float
+    details: dict[str, Any] | None = Field(
+        default=None,
+        description="The requested metadata fields (null values for an item without "
+        "metadata); present only when `fields` were asked for.",
+    )
 
 
 class Recommendation(BaseModel):
@@ -140,6 +154,13 @@ class SimilarItems(BaseModel):
     item_id: str
     items: list[ScoredItem]
     request_id: uuid.UUID
+    method: Literal["model", "content"] = Field(
+        description="What answered: the model's similarity or the item metadata's."
+    )
+    fallback: Literal["content"] | None = Field(
+        default=None,
+        description='"content" when the model never saw the item and its metadata answered.',
+    )
 
 
 class LoadedModelInfo(BaseModel):

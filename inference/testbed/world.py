@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse as sps
@@ -17,6 +18,8 @@ from recotem_common.artifact import (
     signing_keys,
     write_artifact,
 )
+from recotem_common.artifact.item_metadata import MANIFEST_KEY as ITEM_METADATA
+from recotem_common.artifact.item_metadata import ItemMetadata, metadata_section
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 ML100K_DIR = Path(os.environ.get("RECOTEM_ML100K_DIR", REPO_DIR.parent / "shared/datasets/ml-100k"))
@@ -98,26 +101,63 @@ def ml100k_interactions() -> tuple[sps.csr_matrix, list[str], list[str]]:
     return matrix, [str(u) for u in users], [str(i) for i in items]
 
 
+ML100K_GENRES = [
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
+    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
+    "Romance", "Sci-Fi", "Thriller", "War", "Western",
+]  # fmt: skip
+# The described model never sees the movies after this many, so they are cold items.
+DESCRIBED_ITEMS = 1650
+
+
+def ml100k_item_metadata() -> ItemMetadata:
+    """``u.item`` as item metadata: title, release date and genres as a list."""
+    item_ids: list[str] = []
+    fields: dict[str, list[Any]] = {"title": [], "release_date": [], "genres": []}
+    lines = (ML100K_DIR / "u.item").read_text(encoding="latin-1").splitlines()
+    for line in lines:
+        columns = line.split("|")
+        flags = columns[5:]
+        item_ids.append(columns[0])
+        fields["title"].append(columns[1])
+        fields["release_date"].append(columns[2] or None)
+        fields["genres"].append(
+            [g for g, flag in zip(ML100K_GENRES, flags, strict=True) if flag == "1"]
+        )
+    return ItemMetadata(item_ids=item_ids, fields=fields)
+
+
 def write_ml100k_models(media_root: Path, secret_key: str) -> dict[str, tuple[str, ModelArtifact]]:
     """Train small models on MovieLens 100K and store their signed artifacts.
 
-    Returns name -> (path relative to ``media_root``, the artifact as read back).
+    ``described`` knows only the first ``DESCRIBED_ITEMS`` movies and carries every
+    movie's metadata. Returns name -> (path relative to ``media_root``, the artifact as
+    read back).
     """
     import irspack
 
     matrix, user_ids, item_ids = ml100k_interactions()
+    metadata = ml100k_item_metadata()
+    described = {ITEM_METADATA: metadata_section(metadata.item_ids, metadata.fields)}
     recommenders = {
         "knn": irspack.CosineKNNRecommender(matrix, top_k=50, shrinkage=5.0),
         "knn_small": irspack.CosineKNNRecommender(matrix, top_k=5, shrinkage=50.0),
         "toppop": irspack.TopPopRecommender(matrix),
+        "described": irspack.CosineKNNRecommender(
+            matrix[:, :DESCRIBED_ITEMS], top_k=50, shrinkage=5.0
+        ),
     }
     key = signing_keys(secret_key)[0]
     (media_root / "models").mkdir(parents=True, exist_ok=True)
     written: dict[str, tuple[str, ModelArtifact]] = {}
     for name, recommender in recommenders.items():
         recommender.learn()
+        is_described = name == "described"
         artifact = export_recommender(
-            recommender, user_ids=user_ids, item_ids=item_ids, manifest={}
+            recommender,
+            user_ids=user_ids,
+            item_ids=item_ids[:DESCRIBED_ITEMS] if is_described else item_ids,
+            manifest=described if is_described else {},
         )
         data = write_artifact(artifact, key)
         path = f"models/{name}.rctm"

@@ -133,6 +133,7 @@ class World:
     other_project_id: int
     knn_model_id: int
     toppop_model_id: int
+    described_model_id: int
     other_model_id: int
     predict_key: str
     read_key: str
@@ -156,6 +157,7 @@ def world(seeder: Seeder, artifacts: Artifacts) -> World:
         other_project_id=other_project,
         knn_model_id=model(project, "knn", "CosineKNNRecommender"),
         toppop_model_id=model(project, "toppop", "TopPopRecommender"),
+        described_model_id=model(project, "described", "CosineKNNRecommender"),
         other_model_id=model(other_project, "knn", "CosineKNNRecommender"),
         predict_key=seeder.api_key(project_id=project, owner_id=owner)[1],
         read_key=seeder.api_key(project_id=project, owner_id=owner, scopes=["read"])[1],

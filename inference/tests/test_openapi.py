@@ -37,3 +37,20 @@ def test_recommendation_routes_document_id_body_key_and_answer(
     if answer is not None:
         ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
         assert ok == {"$ref": f"#/components/schemas/{answer}"}
+
+
+def test_metadata_parameters_and_answers_are_documented(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    components = schema["components"]["schemas"]
+    similar = schema["paths"]["/similar/{model_id}/{item_id}"]["get"]
+    parameters = {parameter["name"]: parameter for parameter in similar["parameters"]}
+
+    for path in ("/predict/{model_id}", "/predict/{model_id}/batch", "/predict/{model_id}/profile"):
+        body = schema["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        assert body["schema"]["properties"]["fields"]["type"] == "array"
+    assert "details" in components["ScoredItem"]["properties"]
+    assert {"fields", "method", "content_fields"} <= set(parameters)
+    assert parameters["method"]["schema"]["enum"] == ["auto", "model", "content"]
+    answer = components["SimilarItems"]["properties"]
+    assert answer["method"]["enum"] == ["model", "content"]
+    assert "fallback" in answer

@@ -33,6 +33,7 @@ from core.exceptions import (
     Forbidden,
     NotFound,
     PayloadTooLarge,
+    SourceUnavailable,
     ValidationFailed,
 )
 from recotem_common import errors as codes
@@ -50,6 +51,7 @@ _STATUS_BY_ERROR: dict[type[ApplicationError], int] = {
     NotFound: status.HTTP_404_NOT_FOUND,
     Conflict: status.HTTP_409_CONFLICT,
     PayloadTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    SourceUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 

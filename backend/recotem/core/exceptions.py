@@ -62,6 +62,12 @@ class PayloadTooLarge(ApplicationError):
     code = codes.PAYLOAD_TOO_LARGE
 
 
+class SourceUnavailable(ApplicationError):
+    """Something the server fetches from elsewhere could not be had, or not intact."""
+
+    code = codes.SERVICE_UNAVAILABLE
+
+
 def field_error(field: str, message: str, *, field_message: str | None = None) -> ValidationFailed:
     """A refusal of one input field: ``message`` for the person, and under ``field`` the
     same message, or a shorter ``field_message`` that fits next to the field in a form."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -297,13 +298,8 @@ def load_interactions(training_data: TrainingData) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def load_item_metadata(item_meta_data: ItemMetaData) -> pd.DataFrame:
-    """Every column of a VALID item-metadata upload; the item column is ``str`` (object).
-
-    CSV and TSV columns are text; JSON lines and Parquet keep their own types.
-    """
-    import pandas as pd
-
+def _item_metadata_table(item_meta_data: ItemMetaData) -> tuple[pa.Table | None, Any, list[str]]:
+    """The rows of a VALID item-metadata upload, its item ids as ``str`` and its columns."""
     _require_valid(item_meta_data)
     item_column = item_meta_data.project.item_column
     parts: list[pa.RecordBatch] = []
@@ -319,9 +315,38 @@ def load_item_metadata(item_meta_data: ItemMetaData) -> pd.DataFrame:
     except DataFileError as exc:
         raise ValidationFailed(f"{item_meta_data.basename}: {exc.message}") from exc
     table = pa.Table.from_batches(parts) if parts else None
+    return table, _object_strings(ids), columns
+
+
+def load_item_metadata(item_meta_data: ItemMetaData) -> pd.DataFrame:
+    """Every column of a VALID item-metadata upload; the item column is ``str`` (object).
+
+    CSV and TSV columns are text; JSON lines and Parquet keep their own types.
+    """
+    import pandas as pd
+
+    table, ids, columns = _item_metadata_table(item_meta_data)
     frame = table.to_pandas() if table is not None else _empty_frame(columns)
-    frame[item_column] = pd.Series(_object_strings(ids), index=frame.index, dtype=object)
+    frame[item_meta_data.project.item_column] = pd.Series(ids, index=frame.index, dtype=object)
     return frame
+
+
+def item_metadata_fields(item_meta_data: ItemMetaData) -> tuple[list[str], dict[str, list[Any]]]:
+    """A VALID item-metadata upload as item ids and JSON values per field (every column
+    but the item column), the first row of an item winning over later ones."""
+    table, ids, columns = _item_metadata_table(item_meta_data)
+    item_column = item_meta_data.project.item_column
+    first_rows: dict[str, int] = {}
+    for row, item in enumerate(ids.tolist()):
+        first_rows.setdefault(item, row)
+    kept = list(first_rows.values())
+    fields: dict[str, list[Any]] = {}
+    for name in columns:
+        if name == item_column or table is None:
+            continue
+        values = table.column(name).take(kept).to_pylist()
+        fields[name] = [_json_safe(value) for value in values]
+    return list(first_rows), fields
 
 
 def _empty_frame(columns: list[str]) -> pd.DataFrame:
@@ -331,6 +356,8 @@ def _empty_frame(columns: list[str]) -> pd.DataFrame:
 
 
 def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, datetime.date | datetime.time):

@@ -90,3 +90,19 @@ class ItemMetaData(UploadedFile):
 
 # Either kind of uploaded table, where the code treats both alike.
 Upload = TrainingData | ItemMetaData
+
+
+class SampleProject(TimeStampedModel):
+    """A project built from the MovieLens 100K sample; the model its tuning job trains
+    is deployed to the project's ``production`` slot."""
+
+    OWNER_PATH = "project__owner"
+    PROJECT_PATH = "project"
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="sample")
+    tuning_job = models.OneToOneField(
+        "tuning.ParameterTuningJob", on_delete=models.CASCADE, related_name="sample"
+    )
+
+    def __str__(self) -> str:
+        return f"sample {self.project}"

@@ -62,6 +62,15 @@ def upload_limits() -> dict[str, Any]:
     }
 
 
+def latest_valid_item_metadata(*, project: Project) -> ItemMetaData | None:
+    """The item metadata a model trained now describes its items with."""
+    return (
+        ItemMetaData.objects.filter(project=project, validation_status=ValidationStatus.VALID)
+        .order_by("-ins_datetime", "-id")
+        .first()
+    )
+
+
 def project_list(*, requester: Requester) -> QuerySet[Project]:
     return visible_to(Project.objects.select_related("owner"), requester)
 

@@ -201,3 +201,25 @@ class UploadLimitsSerializer(serializers.Serializer[Any]):
     compressed_suffix = serializers.CharField(
         help_text="Added after a format's ending when the file is gzipped."
     )
+
+
+class SampleKeySerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    key = serializers.CharField(help_text="The key's secret, shown only in this answer.")
+
+
+class SampleProjectSerializer(serializers.Serializer[Any]):
+    project = serializers.IntegerField()
+    project_name = serializers.CharField()
+    training_data = serializers.IntegerField()
+    item_meta_data = serializers.IntegerField()
+    tuning_job = serializers.IntegerField()
+    slot_name = serializers.CharField(
+        help_text="The slot the tuned model is deployed to once it is trained."
+    )
+    api_key = SampleKeySerializer()
+    example_request = serializers.CharField(
+        help_text="A curl command for recommendations with titles, ready once the slot exists."
+    )
+    data_terms = serializers.CharField(help_text="MovieLens 100K's terms of use.")

@@ -207,7 +207,7 @@ def _check_upload(file: UploadedFile) -> str:
     return basename
 
 
-def _store_upload(upload: Upload, file: UploadedFile) -> None:
+def _store_upload(upload: Upload, file: UploadedFile, *, queue: bool) -> None:
     basename = _check_upload(file)
     upload.basename = basename
     upload.filesize = file.size
@@ -219,7 +219,8 @@ def _store_upload(upload: Upload, file: UploadedFile) -> None:
     try:
         with transaction.atomic():
             upload.save()
-            _queue_validation(type(upload), upload.pk)
+            if queue:
+                _queue_validation(type(upload), upload.pk)
     except BaseException:
         upload.file.delete(save=False)
         raise
@@ -227,17 +228,22 @@ def _store_upload(upload: Upload, file: UploadedFile) -> None:
         upload.refresh_from_db(fields=["validation_status", "validation_error"])
 
 
-def training_data_create(*, project: Project, file: UploadedFile) -> TrainingData:
-    """Stores an interaction log and queues its validation."""
+def training_data_create(
+    *, project: Project, file: UploadedFile, queue: bool = True
+) -> TrainingData:
+    """Stores an interaction log and queues its validation (unless the caller
+    validates it itself: ``queue=False``)."""
     training_data = TrainingData(project=project)
-    _store_upload(training_data, file)
+    _store_upload(training_data, file, queue=queue)
     return training_data
 
 
-def item_meta_data_create(*, project: Project, file: UploadedFile) -> ItemMetaData:
-    """Stores an item-metadata table and queues its validation."""
+def item_meta_data_create(
+    *, project: Project, file: UploadedFile, queue: bool = True
+) -> ItemMetaData:
+    """Stores an item-metadata table and queues its validation (unless ``queue=False``)."""
     item_meta_data = ItemMetaData(project=project)
-    _store_upload(item_meta_data, file)
+    _store_upload(item_meta_data, file, queue=queue)
     return item_meta_data
 
 

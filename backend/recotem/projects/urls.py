@@ -5,6 +5,7 @@ from projects.views import (
     ItemMetaDataViewSet,
     ProjectSummaryView,
     ProjectViewSet,
+    SampleProjectView,
     TrainingDataViewSet,
     UploadLimitsView,
 )
@@ -18,5 +19,6 @@ router.register("item_meta_data", ItemMetaDataViewSet, basename="item_meta_data"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("project_summary/<int:pk>/", ProjectSummaryView.as_view(), name="project-summary"),
     path("upload_limits/", UploadLimitsView.as_view(), name="upload-limits"),
+    path("sample_project/", SampleProjectView.as_view(), name="sample-project"),
     *router.urls,
 ]

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.request import Request
@@ -22,6 +22,8 @@ from core.viewsets import BasenameChangeMixin, OwnedModelViewSet
 from projects import selectors, services
 from projects.ingestion import preview
 from projects.models import ItemMetaData, Project, TrainingData
+from projects.sample import SLOT_NAME, example_request, sample_project_create
+from projects.sample_data import TERMS
 from projects.serializers import (
     ItemLookupQuerySerializer,
     ItemLookupSerializer,
@@ -30,6 +32,7 @@ from projects.serializers import (
     PreviewSerializer,
     ProjectSerializer,
     ProjectSummarySerializer,
+    SampleProjectSerializer,
     TrainingDataSerializer,
     UploadLimitsSerializer,
 )
@@ -70,6 +73,36 @@ class ProjectSummaryView(APIView):
         projects = selectors.project_list(requester=Requester.of(request))
         project = get_object_or_404(projects, pk=pk)
         return Response(selectors.project_summary(project=project))
+
+
+class SampleProjectView(APIView):
+    """Build the MovieLens 100K sample project (see ``projects.sample``)."""
+
+    permission_classes = [*APIView.permission_classes, DenyApiKey]
+
+    @extend_schema(request=None, responses={201: SampleProjectSerializer})
+    def post(self, request: Request) -> Response:
+        sample = sample_project_create(owner=request.user)
+        body = {
+            "project": sample.project.pk,
+            "project_name": sample.project.name,
+            "training_data": sample.training_data.pk,
+            "item_meta_data": sample.item_meta_data.pk,
+            "tuning_job": sample.tuning_job.pk,
+            "slot_name": SLOT_NAME,
+            "api_key": {
+                "id": sample.api_key.pk,
+                "name": sample.api_key.name,
+                "key": sample.raw_key,
+            },
+            "example_request": example_request(
+                site=request.build_absolute_uri("/"),
+                project_id=sample.project.pk,
+                raw_key=sample.raw_key,
+            ),
+            "data_terms": TERMS,
+        }
+        return Response(SampleProjectSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 class UploadLimitsView(APIView):

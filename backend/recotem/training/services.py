@@ -25,10 +25,13 @@ from core.exceptions import ApplicationError, Conflict, ValidationFailed, field_
 from core.models import TERMINAL_JOB_STATUSES, JobStatus
 from core.services import delivery_over_limit, lost_workers_message, model_update
 from core.tasks import TaskName, queue_on_commit, task
-from projects.ingestion import load_interactions
+from projects.ingestion import item_metadata_fields, load_interactions
 from projects.models import Project, TrainingData, ValidationStatus
+from projects.selectors import latest_valid_item_metadata
 from realtime.services import model_status_send, task_log_append
 from recotem_common.artifact import export_recommender, resign_artifact, write_artifact
+from recotem_common.artifact.item_metadata import MANIFEST_KEY as ITEM_METADATA
+from recotem_common.artifact.item_metadata import metadata_section
 from recotem_common.events import ModelTrained
 from training.algorithms import (
     Algorithm,
@@ -333,6 +336,12 @@ def _train(model: TrainedModel) -> _Trained:
     started = time.perf_counter()
     recommender = build_recommender(algorithm, interactions, params).learn()
     seconds = time.perf_counter() - started
+    metadata = latest_valid_item_metadata(project=project)
+    described = (
+        {}
+        if metadata is None
+        else {ITEM_METADATA: metadata_section(*item_metadata_fields(metadata))}
+    )
     artifact = export_recommender(
         recommender,
         user_ids=[str(u) for u in user_ids],
@@ -347,7 +356,9 @@ def _train(model: TrainedModel) -> _Trained:
                 "model_configuration_id": configuration.pk,
                 "training_data_id": model.data_loc_id,
                 "version_tag": model.version_tag,
+                "item_meta_data_id": None if metadata is None else metadata.pk,
             },
+            **described,
         },
     )
     content = write_artifact(artifact, model_signing_keys()[0])

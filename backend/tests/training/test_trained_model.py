@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
@@ -326,3 +327,52 @@ def test_a_redelivered_training_leaves_an_ended_model_as_it_is(
 
     model.refresh_from_db()
     assert (model.status, model.error_message, model.started_at) == (status, "reaped", None)
+
+
+def _metadata(project: Any, rows: list[dict[str, Any]], status: str) -> ItemMetaData:
+    content = "".join(json.dumps(row) + "\n" for row in rows).encode()
+    return ItemMetaData.objects.create(
+        project=project,
+        basename="movies.jsonl",
+        file=ContentFile(content, name="movies.jsonl"),
+        validation_status=status,
+    )
+
+
+def test_training_carries_the_latest_valid_item_metadata_in_the_artifact(
+    ml100k_data: TrainingData,
+) -> None:
+    project = ml100k_data.project
+    _metadata(project, [{"item_id": "1", "title": "older"}], ValidationStatus.VALID)
+    latest = _metadata(
+        project,
+        [
+            {"item_id": 1, "title": "Toy Story (1995)", "genres": ["Animation", "Comedy"]},
+            {"item_id": 2, "title": "GoldenEye (1995)", "genres": ["Action"], "rating": None},
+            {"item_id": 1, "title": "a later duplicate", "genres": []},
+        ],
+        ValidationStatus.VALID,
+    )
+    _metadata(project, [{"item_id": "1", "title": "not validated"}], ValidationStatus.INVALID)
+
+    model = _train(ml100k_data, top_k=50)
+
+    assert model.status == JobStatus.COMPLETED, model.error_message
+    with default_storage.open(model.file.name, "rb") as handle:
+        artifact = read_artifact(handle.read(), model_signing_keys())
+    assert artifact.manifest["recotem"]["item_meta_data_id"] == latest.pk
+    assert artifact.manifest["item_metadata"] == {
+        "item_ids": ["1", "2"],
+        "fields": {
+            "title": ["Toy Story (1995)", "GoldenEye (1995)"],
+            "genres": [["Animation", "Comedy"], ["Action"]],
+            "rating": [None, None],
+        },
+    }
+
+
+def test_a_project_without_item_metadata_trains_without_it(trained: TrainedModel) -> None:
+    with default_storage.open(trained.file.name, "rb") as handle:
+        artifact = read_artifact(handle.read(), model_signing_keys())
+    assert "item_metadata" not in artifact.manifest
+    assert artifact.manifest["recotem"]["item_meta_data_id"] is None

@@ -1137,6 +1137,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sample_project/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Build the MovieLens 100K sample project (see ``projects.sample``). */
+        post: operations["sample_project_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/split_config/": {
         parameters: {
             query?: never;
@@ -2532,6 +2549,26 @@ export type components = {
             /** Format: date-time */
             started_at: string | null;
             variant_slot: number;
+        };
+        SampleKey: {
+            id: number;
+            /** @description The key's secret, shown only in this answer. */
+            key: string;
+            name: string;
+        };
+        SampleProject: {
+            api_key: components["schemas"]["SampleKey"];
+            /** @description MovieLens 100K's terms of use. */
+            data_terms: string;
+            /** @description A curl command for recommendations with titles, ready once the slot exists. */
+            example_request: string;
+            item_meta_data: number;
+            project: number;
+            project_name: string;
+            /** @description The slot the tuned model is deployed to once it is trained. */
+            slot_name: string;
+            training_data: number;
+            tuning_job: number;
         };
         ScheduleState: {
             cron_description: string;
@@ -9451,6 +9488,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    sample_project_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleProject"];
                 };
             };
         };

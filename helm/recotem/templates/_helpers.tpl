@@ -229,6 +229,7 @@ INFERENCE_MODEL_RETRY_SECONDS: {{ .modelRetrySeconds | quote }}
 INFERENCE_ROUTING_REFRESH_SECONDS: {{ .routingRefreshSeconds | quote }}
 INFERENCE_RATE_LIMIT_SYNC_SECONDS: {{ .rateLimitSyncSeconds | quote }}
 {{- end }}
+INFERENCE_CORS_ALLOWED_ORIGINS: {{ .Values.inference.corsAllowedOrigins | join "," | quote }}
 # The image's package directories are read-only; compiled scoring loops and Prometheus's
 # multiprocess files go to the writable scratch volume.
 NUMBA_CACHE_DIR: /tmp/numba

@@ -50,14 +50,15 @@ async def recommend_recorded(
     *,
     slot: SlotRecord | None = None,
 ) -> dict[str, Any]:
-    """One user's recommendations as the answer's fields, with the impression recorded."""
+    """One user's recommendations as the answer's fields, with the impression recorded
+    (``body.fields`` already checked against the model's metadata)."""
     items, fallback = await recommend.for_user(
         model, body, batcher=runtime.batcher, metrics=runtime.metrics
     )
     answer = {
         "model_id": model.model_id,
         "user_id": body.user_id,
-        "items": scored_items(items),
+        "items": scored_items(items, model.catalogue, body.fields),
         "request_id": record_impression(
             runtime, model, user_id=body.user_id, items=items, slot=slot
         ),

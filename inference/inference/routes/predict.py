@@ -36,12 +36,14 @@ async def _model_and_body(
     request: Request, key: KeyState, body_model: type[Body]
 ) -> tuple[Runtime, LoadedModel, Body]:
     """What every route here starts with: the body (with its cutoff checked) and the
-    path's model, loaded and of the key's project."""
+    path's model, loaded and of the key's project, with the metadata fields asked for
+    checked against the model's."""
     model_id = path_id(request, "model_id")
     body = await read_body(request, body_model)
     runtime = runtime_of(request)
     recommend.check_cutoff(body.cutoff, runtime.settings)
     model = await runtime.model(model_id=model_id, project_id=key.project_id)
+    model.catalogue.check_fields(body.fields)
     return runtime, model, body
 
 
@@ -74,7 +76,7 @@ async def predict_batch(request: Request, key: KeyState) -> JsonResponse:
                 {
                     "model_id": model.model_id,
                     "user_id": user_id,
-                    "items": scored_items(items),
+                    "items": scored_items(items, model.catalogue, body.fields),
                     "request_id": record_impression(runtime, model, user_id=user_id, items=items),
                     "fallback": fallback,
                 }
@@ -96,7 +98,7 @@ async def predict_profile(request: Request, key: KeyState) -> JsonResponse:
     return JsonResponse(
         {
             "model_id": model.model_id,
-            "items": scored_items(items),
+            "items": scored_items(items, model.catalogue, body.fields),
             "request_id": record_impression(runtime, model, user_id="", items=items),
             "fallback": fallback,
         }

@@ -36,4 +36,5 @@ async def predict_for_project(request: Request, key: KeyState) -> JsonResponse:
     table = await runtime.router.table(project_id)
     slot = table.choose(body.user_id)
     model = await runtime.model(model_id=slot.model_id, project_id=project_id)
+    model.catalogue.check_fields(body.fields)
     return JsonResponse(await recommend_recorded(runtime, model, body, slot=slot))

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Path, Query, Request
 
 from inference import recommend
 from inference.deps import ApiKeyDep, runtime_of
+from inference.recommend import SimilarityMethod
 from inference.responses import JsonResponse, scored_items
 from inference.routes.common import ModelId, record_impression
-from inference.schemas import IdText, SimilarItems
+from inference.schemas import FIELDS_DESCRIPTION, MAX_FIELDS, FieldName, IdText, SimilarItems
 from recotem_common.limits import DEFAULT_CUTOFF, MAX_QUERY_ITEM_IDS
 
 router = APIRouter(prefix="/similar", tags=["similar"])
@@ -32,23 +33,49 @@ async def similar_items(
         list[IdText] | None,
         Query(max_length=MAX_QUERY_ITEM_IDS, description="Return only among these items."),
     ] = None,
+    fields: Annotated[
+        list[FieldName], Query(max_length=MAX_FIELDS, description=FIELDS_DESCRIPTION)
+    ] = [],  # noqa: B006 - FastAPI copies defaults per request
+    method: Annotated[
+        SimilarityMethod,
+        Query(
+            description="`auto`: the model's similarity for items it knows, item metadata "
+            'for items it never saw (flagged `"fallback": "content"`); `model`: the '
+            "model's only (404 for an item it never saw); `content`: item metadata only."
+        ),
+    ] = "auto",
+    content_fields: Annotated[
+        list[FieldName],
+        Query(
+            max_length=MAX_FIELDS,
+            description="The metadata fields content similarity compares; every "
+            "comparable field when omitted.",
+        ),
+    ] = [],  # noqa: B006 - FastAPI copies defaults per request
 ) -> JsonResponse:
-    """The items most similar to ``item_id`` (never the item itself)."""
+    """The items most similar to ``item_id`` (never the item itself), by the model or by
+    item metadata: list and categorical fields one-hot, text fields TF-IDF, cosine."""
     runtime = runtime_of(request)
     recommend.check_cutoff(cutoff, runtime.settings)
     model = await runtime.model(model_id=model_id, project_id=key.project_id)
-    items = recommend.similar(
+    model.catalogue.check_fields(fields)
+    compared = model.catalogue.content_fields(content_fields)
+    items, answered_by, fallback = recommend.similar(
         model,
         item_id,
         cutoff=cutoff,
         allow_items=allow_items,
         exclude_items=exclude_items,
+        method=method,
+        content_fields=compared,
     )
     return JsonResponse(
         {
             "model_id": model_id,
             "item_id": item_id,
-            "items": scored_items(items),
+            "items": scored_items(items, model.catalogue, fields),
             "request_id": record_impression(runtime, model, user_id="", items=items),
+            "method": answered_by,
+            "fallback": fallback,
         }
     )

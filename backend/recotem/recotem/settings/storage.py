@@ -46,3 +46,16 @@ STORAGES = {
 # with none set, a key derived from SECRET_KEY is used. `manage.py resign_models`
 # re-signs stored artifacts after the first key changes.
 MODEL_SIGNING_KEYS: list[str] = env.list("MODEL_SIGNING_KEYS", default=[])
+
+# The MovieLens 100K sample project: a local copy of the unzipped data (a directory with
+# u.data and u.item), or else the archive downloaded once from GroupLens, checked against
+# the checksum GroupLens publishes (ml-100k.zip.md5), and kept under RECOTEM_DATA_DIR.
+RECOTEM_SAMPLE_DATA_DIR: str = env.str("RECOTEM_SAMPLE_DATA_DIR", default="")
+RECOTEM_SAMPLE_DATA_URL: str = env.str(
+    "RECOTEM_SAMPLE_DATA_URL",
+    default="https://files.grouplens.org/datasets/movielens/ml-100k.zip",
+)
+RECOTEM_SAMPLE_DATA_MD5: str = env.str(
+    "RECOTEM_SAMPLE_DATA_MD5", default="0e33842e24a9c977be4e0107933c0723"
+)
+RECOTEM_SAMPLE_CACHE_DIR: str = str(DATA_DIR / "samples" / "ml-100k")
