@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -15,9 +15,6 @@ from recotem_common.artifact import ArtifactError, ModelArtifact, UnsupportedOpe
 from training.algorithms import ALGORITHMS, DEFAULT_ALGORITHMS
 from training.artifacts import artifact_cache
 from training.models import TrainedModel
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 _rng = np.random.default_rng()
 
