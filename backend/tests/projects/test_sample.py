@@ -9,12 +9,14 @@ import http.server
 import io
 import socket
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
@@ -26,11 +28,15 @@ from deployments.models import DeploymentSlot
 from projects import sample_data
 from projects.models import ItemMetaData, SampleProject, TrainingData, ValidationStatus
 from projects.sample import SLOT_NAME, TUNING_TRIALS
+from recotem_common.artifact import read_artifact
 from tests.conftest import SentTask
 from tests.factories import ModelConfigurationFactory
+from training.artifacts import model_signing_keys
 from training.services import trained_model_create, trained_model_train
 
 URL = "/api/v1/sample_project/"
+# The bound for the sample, from the request to a served model.
+SAMPLE_SECONDS = 120
 LOOPBACK = "127.0.9.2"
 
 
@@ -226,3 +232,30 @@ def test_the_demo_command_says_when_no_worker_trains_the_model(
     assert SampleProject.objects.filter(project__owner=user).count() == 1
     with pytest.raises(CommandError, match="No user named 'nobody'"):
         call_command("sample_project", username="nobody")
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_tunes_the_sample_into_its_production_slot(
+    celery_worker: Path, local_copy: Path, client: APIClient
+) -> None:
+    started = time.monotonic()
+    body = client.post(URL).json()
+
+    deadline = started + SAMPLE_SECONDS
+    while not DeploymentSlot.objects.filter(project_id=body["project"], name=SLOT_NAME).exists():
+        job = SampleProject.objects.get(project_id=body["project"]).tuning_job
+        assert job.status in {JobStatus.PENDING, JobStatus.RUNNING, JobStatus.COMPLETED}, (
+            job.error_message
+        )
+        assert time.monotonic() < deadline, celery_worker.read_text()[-3000:]
+        time.sleep(1)
+
+    slot = DeploymentSlot.objects.select_related("trained_model").get(project_id=body["project"])
+    assert slot.trained_model.status == JobStatus.COMPLETED
+    with default_storage.open(slot.trained_model.file.name, "rb") as handle:
+        artifact = read_artifact(handle.read(), model_signing_keys())
+    metadata = artifact.manifest["item_metadata"]
+    assert len(metadata["item_ids"]) == 1682
+    assert all(metadata["fields"]["title"])
+    assert artifact.recommend_users(["1"], 5)[0]
