@@ -191,6 +191,9 @@ API_KEY_FAILURE_RATE: {{ $c.apiKeyFailureRate | quote }}
 WEBSOCKET_PING_SECONDS: {{ $c.websocketPingSeconds | quote }}
 CONVERSION_ATTRIBUTION_WINDOW_SECONDS: {{ $c.conversionAttributionWindowSeconds | int64 | quote }}
 RETRAINING_MIN_INTERVAL_MINUTES: {{ $c.retrainingMinIntervalMinutes | quote }}
+RECOTEM_SAMPLE_DATA_DIR: {{ $c.sample.dataDir | quote }}
+RECOTEM_SAMPLE_DATA_URL: {{ $c.sample.dataUrl | quote }}
+RECOTEM_SAMPLE_DATA_MD5: {{ $c.sample.dataMd5 | quote }}
 MAX_UPLOAD_SIZE: {{ $c.maxUploadSize | int64 | quote }}
 MAX_DECOMPRESSED_SIZE: {{ $c.maxDecompressedSize | int64 | quote }}
 RECOTEM_STORAGE_TYPE: {{ ternary "S3" "" (eq .Values.storage.type "s3") | quote }}
