@@ -37,6 +37,8 @@ export default defineConfig({
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     viewport: { width: 1280, height: 800 },
+    // A click on something that never appears fails like an expectation, not at the test timeout.
+    actionTimeout: 30_000,
   },
   projects: [
     { name: "e2e", testMatch: /.*\.e2e\.ts$/ },

@@ -8,8 +8,10 @@ import {
   ADMIN,
   choosePreferences,
   createProject,
+  csrfHeaders,
   movielensItemsCsv,
   movielensRatingsCsv,
+  signedInContext,
   signIn,
   uploadValid,
 } from "./support";
@@ -17,13 +19,32 @@ import {
 const TARGET = resolve(import.meta.dirname, "..", "..", "docs", "screenshots");
 
 test("every page, in the light and the dark theme", async ({ browser }) => {
+  test.setTimeout(1_200_000);
   mkdirSync(TARGET, { recursive: true });
   const setup = await (await browser.newContext()).newPage();
   await signIn(setup, ADMIN);
   const project = await createProject(setup, "MovieLens 100K");
   const data = await uploadValid(setup, `${project}/data/upload`, movielensRatingsCsv());
   const items = await uploadValid(setup, `${project}/item-metadata/upload`, movielensItemsCsv());
-  const state = await setup.context().storageState();
+  // A short tuning job through the API, for the pages with charts and previews.
+  const headers = await csrfHeaders(setup.context(), setup.request);
+  const post = async (path: string, data: object) => (await setup.request.post(path, { headers, data })).json();
+  const dataId = Number(data.split("/").pop());
+  const split = await post("/api/v1/split_config/", { scheme: "RG", heldout_ratio: 0.1, test_user_ratio: 1 });
+  const evaluation = await post("/api/v1/evaluation_config/", { target_metric: "ndcg", cutoff: 10 });
+  const job = await post("/api/v1/parameter_tuning_job/", {
+    data: dataId, split: split.id, evaluation: evaluation.id, n_trials: 12, tried_algorithms_json: ["TopPop", "RP3beta", "CosineKNN"],
+  });
+  let tuned: { status: string; tuned_model: number | null } = { status: "PENDING", tuned_model: null };
+  await expect(async () => {
+    tuned = await (await setup.request.get(`/api/v1/parameter_tuning_job/${job.id}/`)).json();
+    expect(tuned.status).toBe("COMPLETED");
+    expect(tuned.tuned_model).not.toBeNull();
+  }).toPass({ timeout: 600_000 });
+  await expect(async () => {
+    const model = await (await setup.request.get(`/api/v1/trained_model/${tuned.tuned_model}/`)).json();
+    expect(model.status).toBe("COMPLETED");
+  }).toPass({ timeout: 600_000 });
 
   const pages = {
     projects: "/projects",
@@ -32,6 +53,15 @@ test("every page, in the light and the dark theme", async ({ browser }) => {
     "training-data-upload": `${project}/data/upload`,
     "training-data-detail": data,
     "item-metadata-detail": items,
+    tuning: `${project}/tuning`,
+    "tuning-new": `${project}/tuning/new`,
+    configurations: `${project}/configurations`,
+    "configuration-new": `${project}/configurations/new`,
+    models: `${project}/models`,
+    "model-train": `${project}/models/train`,
+    "models-compare": `${project}/models/compare`,
+    "tuning-detail": `${project}/tuning/${job.id}`,
+    "model-detail": `${project}/models/${tuned.tuned_model}`,
     password: "/account/password",
     users: "/users",
     "not-found": "/no-such-page",
@@ -44,7 +74,7 @@ test("every page, in the light and the dark theme", async ({ browser }) => {
     await login.waitForLoadState("networkidle");
     await login.screenshot({ path: join(TARGET, `login-${theme}.png`) });
 
-    const context = await browser.newContext({ storageState: state });
+    const context = await signedInContext(browser, ADMIN);
     await choosePreferences(context, "en", theme);
     const page = await context.newPage();
     for (const [name, path] of Object.entries(pages)) {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 import AxeBuilder from "@axe-core/playwright";
-import { type APIRequestContext, type BrowserContext, expect, type Page } from "@playwright/test";
+import { type APIRequestContext, type Browser, type BrowserContext, expect, type Page } from "@playwright/test";
 
 import { ADMIN_PASSWORD } from "../playwright.config";
 
@@ -39,6 +39,21 @@ export async function signIn(page: Page, account: { username: string; password: 
   await page.getByLabel("Password", { exact: true }).fill(account.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/projects$/);
+}
+
+/**
+ * A browser context signed in as `account` through the API, with a session of its own:
+ * contexts that share one stored session share its refresh token, and the first to renew
+ * it would sign the others out.
+ */
+export async function signedInContext(browser: Browser, account: { username: string; password: string }): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  const response = await context.request.post("/api/v1/auth/login/", {
+    headers: await csrfHeaders(context, context.request),
+    data: account,
+  });
+  expect(response.status(), await response.text()).toBe(200);
+  return context;
 }
 
 /** Creates a project through its dialog on the projects page; answers its dashboard's path. */

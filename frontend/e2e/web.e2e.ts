@@ -1,5 +1,5 @@
 // A person's first hour with Recotem, in a real browser against the real platform.
-import { type BrowserContext, expect, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 
 import {
   ADMIN,
@@ -9,6 +9,7 @@ import {
   expectAccessible,
   movielensItemsCsv,
   movielensRatingsCsv,
+  signedInContext,
   signIn,
   uploadValid,
 } from "./support";
@@ -18,8 +19,7 @@ test.describe.configure({ mode: "serial" });
 const PROJECT = `MovieLens 100K ${Date.now()}`;
 const OTHER = { username: `second-user-${Date.now()}`, password: "second-user-password-4e7a" };
 // Filled in as the story goes on; the later tests visit what the earlier ones made.
-const made = { projectPath: "", dataPath: "", itemPath: "" };
-let adminState: Awaited<ReturnType<BrowserContext["storageState"]>>;
+const made = { projectPath: "", dataPath: "", itemPath: "", tuningPath: "", modelPath: "", configurationPath: "" };
 
 test("a person signs in and creates a project", async ({ page }) => {
   await page.goto("/projects");
@@ -29,11 +29,10 @@ test("a person signs in and creates a project", async ({ page }) => {
   made.projectPath = await createProject(page, PROJECT);
 
   await expect(page.getByTestId("next-action")).toContainText("Upload an interaction log");
-  adminState = await page.context().storageState();
 });
 
 test("MovieLens 100K uploads as CSV and validates with its exact counts", async ({ browser }) => {
-  const page = await (await browser.newContext({ storageState: adminState })).newPage();
+  const page = await (await signedInContext(browser, ADMIN)).newPage();
   await page.goto(made.projectPath);
   await page.getByRole("link", { name: "Upload data" }).click();
   await expect(page.getByTestId("upload-limits")).toContainText("Up to 8 MB");
@@ -52,8 +51,18 @@ test("MovieLens 100K uploads as CSV and validates with its exact counts", async 
   await expect(page.getByTestId("next-action")).toContainText("Start a tuning job");
 });
 
-test("a tuning job starts from the form and its trials advance on the list", async ({ browser }) => {
-  const page = await (await browser.newContext({ storageState: adminState })).newPage();
+test("MovieLens item titles upload as item metadata", async ({ browser }) => {
+  const page = await (await signedInContext(browser, ADMIN)).newPage();
+  made.itemPath = await uploadValid(page, `${made.projectPath}/item-metadata/upload`, movielensItemsCsv());
+
+  await expect(page.getByTestId("fact-n_items")).toHaveText("1,682");
+  await expect(page.getByTestId("preview-table")).toContainText("Toy Story (1995)");
+});
+
+test("a 10-trial tuning job advances live, then its model previews with titles", async ({ browser }) => {
+  test.setTimeout(900_000);
+  const context = await signedInContext(browser, ADMIN);
+  const page = await context.newPage();
   await page.goto(`${made.projectPath}/tuning`);
   await page.getByRole("link", { name: "New tuning job" }).first().click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("New tuning job");
@@ -65,25 +74,73 @@ test("a tuning job starts from the form and its trials advance on the list", asy
   await expect(page.locator("#split-heldout_ratio-error")).toBeVisible();
 
   await page.getByLabel("Held-out ratio").fill("0.1");
-  await page.getByLabel("Trials", { exact: true }).fill("3");
+  await page.getByLabel("Trials", { exact: true }).fill("10");
   await page.getByRole("button", { name: "Start tuning" }).click();
-  await expect(page).toHaveURL(/\/tuning\?created=\d+$/);
-  const row = page.getByTestId("tuning-table").locator("tbody tr").first();
-  await expect(row.getByTestId("tuning-trials")).toContainText("of 3");
-  await expect(row.getByTestId("tuning-status")).toHaveAttribute("data-status", "COMPLETED", { timeout: 600_000 });
-  await expect(row.getByTestId("tuning-trials")).toHaveText("3 of 3");
+  await expect(page).toHaveURL(/\/tuning\/\d+$/);
+  made.tuningPath = new URL(page.url()).pathname;
+
+  // Everything below arrives over the WebSocket: a reload would lose this mark.
+  await page.evaluate(() => ((window as unknown as { unreloaded: boolean }).unreloaded = true));
+  const counter = page.getByTestId("tuning-trial-counter");
+  const chart = page.getByTestId("tuning-history-chart");
+  await expect(counter).toHaveText(/^\s*[1-9] of 10\s*$/, { timeout: 600_000 });
+  const points = Number(await chart.getAttribute("data-points"));
+  const drawn = await chart.locator("svg path").count();
+  await expect(counter).toHaveText(/^\s*10 of 10\s*$/, { timeout: 600_000 });
+  await expect.poll(async () => Number(await chart.getAttribute("data-points"))).toBeGreaterThan(points);
+  await expect.poll(() => chart.locator("svg path").count()).toBeGreaterThan(drawn);
+  await expect(page.getByTestId("tuning-status")).toHaveAttribute("data-status", "COMPLETED", { timeout: 600_000 });
+  await expect(page.getByTestId("live-log")).toContainText("Trial 9");
+  expect(await page.evaluate(() => (window as unknown as { unreloaded?: boolean }).unreloaded)).toBe(true);
+
+  await page.getByTestId("tuning-model-link").click();
+  await expect(page.getByTestId("model-status")).toHaveAttribute("data-status", "COMPLETED", { timeout: 600_000 });
+  made.modelPath = new URL(page.url()).pathname;
+  await expect(page.getByTestId("model-metrics")).toContainText("ndcg@");
+  const recommended = page.getByTestId("preview-recommendations");
+  await expect(recommended.locator('[data-column="title"]').first()).toHaveText(/\(\d{4}\)$/);
+  await expect(page.getByTestId("preview-history").locator('[data-column="title"]').first()).toHaveText(/\S/);
+
+  // Similar items to Toy Story (item 1), named by their titles too.
+  await page.getByRole("button", { name: "Similar items" }).click();
+  await page.getByLabel("Item id").fill("1");
+  await page.getByRole("button", { name: "Show", exact: true }).click();
+  await expect(page.getByTestId("preview-given")).toContainText("Toy Story (1995)");
+  await expect(recommended.locator('[data-column="title"]').first()).toHaveText(/\(\d{4}\)$/);
+  await context.close();
 });
 
-test("MovieLens item titles upload as item metadata", async ({ browser }) => {
-  const page = await (await browser.newContext({ storageState: adminState })).newPage();
-  made.itemPath = await uploadValid(page, `${made.projectPath}/item-metadata/upload`, movielensItemsCsv());
+test("a second configuration trains a model that compares with the first", async ({ browser }) => {
+  test.setTimeout(600_000);
+  const context = await signedInContext(browser, ADMIN);
+  const page = await context.newPage();
+  await page.goto(`${made.projectPath}/configurations`);
+  await page.getByRole("link", { name: "New configuration" }).first().click();
+  await page.getByLabel("Name").fill("Popularity baseline");
+  await page.getByTestId("config-algorithm").click();
+  await page.getByRole("option", { name: "TopPop" }).click();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Popularity baseline");
+  made.configurationPath = new URL(page.url()).pathname;
 
-  await expect(page.getByTestId("fact-n_items")).toHaveText("1,682");
-  await expect(page.getByTestId("preview-table")).toContainText("Toy Story (1995)");
+  await page.getByRole("link", { name: "Train a model" }).click();
+  await expect(page.locator("#train-configuration").locator("..")).toContainText("Popularity baseline");
+  await page.getByRole("button", { name: "Start training" }).click();
+  await expect(page.getByTestId("model-status")).toHaveAttribute("data-status", "COMPLETED", { timeout: 300_000 });
+  const second = Number(new URL(page.url()).pathname.split("/").pop());
+  const first = Number(made.modelPath.split("/").pop());
+
+  await page.goto(`${made.projectPath}/models/compare?models=${first},${second}`);
+  const table = page.getByTestId("compare-table");
+  await expect(table.locator("thead th")).toHaveCount(3);
+  await expect(table).toContainText("ndcg@");
+  await expect(table.locator("tbody td.font-bold").first()).toBeVisible();
+  await expect(page.getByRole("img", { name: /scores of 2 models/ }).locator("svg")).toBeVisible();
+  await context.close();
 });
 
 test("a second person sees none of the first one's projects", async ({ browser }) => {
-  const admin = await (await browser.newContext({ storageState: adminState })).newPage();
+  const admin = await (await signedInContext(browser, ADMIN)).newPage();
   await createUser(admin, OTHER.username, OTHER.password);
 
   const page = await (await browser.newContext()).newPage();
@@ -105,6 +162,15 @@ const PAGES = () => [
   { path: made.itemPath, en: "ml-100k-items.csv", ja: "ml-100k-items.csv" },
   { path: `${made.projectPath}/tuning`, en: "Tuning", ja: "チューニング" },
   { path: `${made.projectPath}/tuning/new`, en: "New tuning job", ja: "新しいチューニングジョブ" },
+  { path: made.tuningPath, en: /^Tuning job #\d+$/, ja: /^チューニングジョブ #\d+$/ },
+  { path: `${made.projectPath}/configurations`, en: "Model configurations", ja: "モデル設定" },
+  { path: `${made.projectPath}/configurations/new`, en: "New model configuration", ja: "新しいモデル設定" },
+  { path: made.configurationPath, en: "Popularity baseline", ja: "Popularity baseline" },
+  { path: `${made.configurationPath}/edit`, en: "Edit model configuration", ja: "モデル設定の編集" },
+  { path: `${made.projectPath}/models`, en: "Models", ja: "モデル" },
+  { path: `${made.projectPath}/models/train`, en: "Train a model", ja: "モデルを学習" },
+  { path: made.modelPath, en: /^Model /, ja: /^モデル / },
+  { path: `${made.projectPath}/models/compare?models=${made.modelPath.split("/").pop()}`, en: "Compare models", ja: "モデルの比較" },
   { path: "/account/password", en: "Change password", ja: "パスワードの変更" },
   { path: "/users", en: "Users", ja: "ユーザー" },
   { path: "/no-such-page", en: "This page does not exist", ja: "このページは存在しません" },
@@ -115,7 +181,9 @@ for (const [locale, theme] of [
   ["ja", "dark"],
 ] as const) {
   test(`every page reads in ${locale}, in the ${theme} theme, with no accessibility violation`, async ({ browser }) => {
-    const context = await browser.newContext({ storageState: adminState });
+    // Every page of the platform, each checked by axe: minutes on a busy machine.
+    test.setTimeout(600_000);
+    const context = await signedInContext(browser, ADMIN);
     await choosePreferences(context, locale, theme);
     const page = await context.newPage();
     for (const { path, ...titles } of PAGES()) {
@@ -143,7 +211,7 @@ test("the sign-in page reads in both languages and themes with no accessibility 
 });
 
 test("the language and theme menus switch the page at once", async ({ browser }) => {
-  const page = await (await browser.newContext({ storageState: adminState })).newPage();
+  const page = await (await signedInContext(browser, ADMIN)).newPage();
   await page.goto("/projects");
 
   await page.getByTestId("language").click();

@@ -12,8 +12,10 @@ and nothing is counted: slower, but every request is still answered.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
+from dj_rest_auth.jwt_auth import JWTCookieAuthentication
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.cache import cache
@@ -24,6 +26,7 @@ from rest_framework.throttling import BaseThrottle
 from accounts import services
 from accounts.models import ApiKey
 from accounts.selectors import api_key_refusal_reason
+from core.asgi import request_started_at
 from recotem_common.api_keys import digest_identifies, key_digest, lookup_prefix
 
 logger = logging.getLogger(__name__)
@@ -119,3 +122,32 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return API_KEY_HEADER
+
+
+class StartOfRequestJWTCookieAuthentication(JWTCookieAuthentication):
+    """The access cookie checked as of when the request began to arrive.
+
+    Django reads the whole body before a view runs, so an upload that takes longer than
+    the rest of its access token's lifetime would otherwise be refused once it is all
+    there, although its token was valid when the person pressed "upload".
+    """
+
+    started_at: float | None = None
+
+    def authenticate(self, request: Request) -> Any:
+        self.started_at = request_started_at(request._request)
+        return super().authenticate(request)
+
+    def get_validated_token(self, raw_token: bytes) -> Any:
+        if self.started_at is None:
+            return super().get_validated_token(raw_token)
+        from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+        from rest_framework_simplejwt.tokens import AccessToken
+
+        try:
+            token = AccessToken(raw_token, verify=False)  # type: ignore[arg-type]
+            token.current_time = datetime.fromtimestamp(self.started_at, UTC)
+            token.verify()
+        except TokenError as error:
+            raise InvalidToken({"detail": str(error)}) from error
+        return token

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -17,6 +18,17 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[..., Awaitable[None]]
+
+
+# When the request's first byte arrived, in seconds since the epoch: see request_started_at.
+REQUEST_STARTED_AT = "recotem.request_started_at"
+
+
+def request_started_at(request: Any) -> float | None:
+    """When the request began to arrive (ASGI only), for checks that must not depend on
+    how long its body took to upload."""
+    scope = getattr(request, "scope", None)
+    return scope.get(REQUEST_STARTED_AT) if isinstance(scope, MutableMapping) else None
 
 
 class RequestBodyLimit:
@@ -35,6 +47,7 @@ class RequestBodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope[REQUEST_STARTED_AT] = time.time()
         limit = settings.MAX_UPLOAD_SIZE + MULTIPART_ALLOWANCE
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:

@@ -1,6 +1,5 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw, type Router } from "vue-router";
 
-import ShellLayout from "@/features/shell/ShellLayout.vue";
 import { useSessionStore } from "@/stores/session";
 
 import { safeRedirect } from "./redirect";
@@ -57,7 +56,8 @@ export const routes: RouteRecordRaw[] = [
   },
   {
     path: "/",
-    component: ShellLayout,
+    // Loaded with the first signed-in page: the sign-in page needs none of the shell.
+    component: () => import("@/features/shell/ShellLayout.vue"),
     children: [
       { path: "", redirect: { name: "projects" } },
       {

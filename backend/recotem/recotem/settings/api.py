@@ -24,7 +24,7 @@ CONVERSION_ATTRIBUTION_WINDOW_SECONDS: int = env.int(
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiKeyAuthentication",
-        "dj_rest_auth.jwt_auth.JWTCookieAuthentication",
+        "accounts.authentication.StartOfRequestJWTCookieAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",

@@ -1,5 +1,7 @@
+import { mount } from "@vue/test-utils";
 import { describe, expect, it, vi } from "vitest";
-import { effectScope, nextTick, ref } from "vue";
+import { defineComponent, effectScope, nextTick, ref } from "vue";
+import { createMemoryHistory, createRouter } from "vue-router";
 
 import { useServerTable } from "./useServerTable";
 
@@ -44,5 +46,18 @@ describe("useServerTable", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("opens at the page size and search a link asks for", async () => {
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: "/", component: { render: () => null } }] });
+    await router.push("/?page_size=100&search=ml");
+    let table: ReturnType<typeof useServerTable> | undefined;
+    mount(defineComponent(() => { table = useServerTable({ ordering: "name" }); return () => null; }), { global: { plugins: [router] } });
+    expect(table?.params.value).toEqual({ page: 1, page_size: 100, ordering: "name" });
+    expect(table?.searchTerm.value).toBe("ml");
+
+    await router.push("/?page_size=7");
+    mount(defineComponent(() => { table = useServerTable({ ordering: "name" }); return () => null; }), { global: { plugins: [router] } });
+    expect(table?.params.value.page_size).toBe(20);
   });
 });

@@ -1,7 +1,8 @@
 // Server-side paging, sorting and searching for a PrimeVue DataTable in lazy mode: the table
 // shows one page, the API (`page`, `page_size`, `ordering`, a search parameter) does the work.
 import type { DataTablePageEvent, DataTableSortEvent } from "primevue/datatable";
-import { computed, type Ref, ref, watch, type WatchSource } from "vue";
+import { computed, getCurrentInstance, type Ref, ref, watch, type WatchSource } from "vue";
+import { useRoute } from "vue-router";
 
 import { useDebounced } from "./useDebounced";
 
@@ -26,10 +27,13 @@ export interface ServerTableOptions {
 }
 
 export function useServerTable(options: ServerTableOptions) {
+  // A link may open a list at a page size or with a search: `?page_size=100&search=ml`.
+  const query = getCurrentInstance() ? useRoute().query : {};
+  const requestedSize = Number(query.page_size);
   const page = ref(1);
-  const pageSize = ref(options.pageSize ?? DEFAULT_PAGE_SIZE);
+  const pageSize = ref(PAGE_SIZES.includes(requestedSize) ? requestedSize : (options.pageSize ?? DEFAULT_PAGE_SIZE));
   const ordering = ref(options.ordering);
-  const search = ref("");
+  const search = ref(typeof query.search === "string" ? query.search : "");
   const searched = useDebounced(search);
   /** The settled search text, or undefined so an empty box sends no parameter. */
   const searchTerm = computed(() => searched.value.trim() || undefined);
