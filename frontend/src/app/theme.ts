@@ -9,6 +9,7 @@ import checkbox from "@primeuix/themes/aura/checkbox";
 import chip from "@primeuix/themes/aura/chip";
 import css from "@primeuix/themes/aura/css";
 import datatable from "@primeuix/themes/aura/datatable";
+import datepicker from "@primeuix/themes/aura/datepicker";
 import dialog from "@primeuix/themes/aura/dialog";
 import drawer from "@primeuix/themes/aura/drawer";
 import iconfield from "@primeuix/themes/aura/iconfield";
@@ -40,6 +41,7 @@ export const AURA_COMPONENTS = {
   checkbox,
   chip,
   datatable,
+  datepicker,
   dialog,
   drawer,
   iconfield,
