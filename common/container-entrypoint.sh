@@ -3,8 +3,8 @@
 # of the environment (Docker or Kubernetes secrets): NAME_FILE names the file and NAME is
 # read from it, as the official database images do. Then the command runs as PID 1.
 set -eu
-for name in SECRET_KEY DATABASE_URL DEFAULT_ADMIN_PASSWORD REDIS_PASSWORD MODEL_SIGNING_KEYS \
-    AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; do
+for name in SECRET_KEY DATABASE_URL POSTGRES_PASSWORD DEFAULT_ADMIN_PASSWORD REDIS_PASSWORD \
+    MODEL_SIGNING_KEYS AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY; do
     eval "file=\${${name}_FILE:-}"
     [ -n "$file" ] || continue
     eval "inline=\${${name}:-}"

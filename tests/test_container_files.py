@@ -201,14 +201,16 @@ def test_the_build_contexts_leave_out_environments_data_tests_and_secrets() -> N
     assert {"**/.venv", "**/node_modules", "data", "**/tests", "envs/*.env", ".git"} <= ignored
 
 
-def _entrypoint(tmp_path: Path, **environ: str) -> subprocess.CompletedProcess[str]:
+def _entrypoint(
+    tmp_path: Path, variable: str = "SECRET_KEY", **environ: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             "sh",
             str(REPO / "common" / "container-entrypoint.sh"),
             "sh",
             "-c",
-            'printf %s "$SECRET_KEY"',
+            f'printf %s "${variable}:${{{variable}_FILE:-}}"',
         ],
         env={"PATH": os.environ["PATH"], **environ},
         capture_output=True,
@@ -217,11 +219,12 @@ def _entrypoint(tmp_path: Path, **environ: str) -> subprocess.CompletedProcess[s
     )
 
 
-def test_a_secret_can_come_from_a_file(tmp_path: Path) -> None:
-    secret = tmp_path / "secret_key"
+@pytest.mark.parametrize("variable", SECRETS)
+def test_a_secret_can_come_from_a_file(tmp_path: Path, variable: str) -> None:
+    secret = tmp_path / "secret"
     secret.write_text("from-a-docker-secret\n")
-    ran = _entrypoint(tmp_path, SECRET_KEY_FILE=str(secret))
-    assert (ran.returncode, ran.stdout) == (0, "from-a-docker-secret")
+    ran = _entrypoint(tmp_path, variable, **{f"{variable}_FILE": str(secret)})
+    assert (ran.returncode, ran.stdout) == (0, "from-a-docker-secret:")
 
 
 def test_a_secret_set_twice_or_unreadable_stops_the_container(tmp_path: Path) -> None:

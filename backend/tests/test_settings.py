@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -55,3 +56,33 @@ def test_redis_urls_derive_from_one_base_and_password(settings: object) -> None:
     assert url == "redis://:p%40ss@cache:6379/3"
     explicit = redis_url_for_db("redis://other:1/5", base_url=None, db=0, password=None)
     assert explicit == "redis://other:1/5"
+
+
+def test_the_database_given_in_parts_is_the_one_django_connects_to() -> None:
+    """What a secret store provides: a password (read from POSTGRES_PASSWORD_FILE by the
+    images' entrypoint) and the server's location, no URL."""
+    url = urlsplit(os.environ["DATABASE_URL"])
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.db import connection; "
+            "print(connection.cursor().execute('select current_database()').fetchone()[0])",
+        ],
+        cwd=BACKEND_ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            "DJANGO_SETTINGS_MODULE": "recotem.settings",
+            "DEBUG": "true",
+            "POSTGRES_HOST": url.hostname or "",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": url.username or "",
+            "POSTGRES_PASSWORD": url.password or "ignored-by-trust-authentication",
+            "POSTGRES_DB": url.path.lstrip("/"),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == url.path.lstrip("/")

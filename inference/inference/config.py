@@ -7,6 +7,7 @@ both services; the service's own knobs start with ``INFERENCE_``.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,6 +16,7 @@ from limits import parse_many
 from pydantic import ByteSize, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from recotem_common.database_urls import database_url
 from recotem_common.limits import FAILED_KEY_VERIFICATIONS, MAX_CUTOFF
 from recotem_common.paths import DEFAULT_DATA_DIR, media_root, sqlite_path
 from recotem_common.redis_urls import MODEL_EVENTS_DB, redis_url_for_db
@@ -62,7 +64,10 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, validation_alias="RECOTEM_DATA_DIR")
-    database_url: str = Field(default="", validation_alias="DATABASE_URL", repr=False)
+    # DATABASE_URL, or the POSTGRES_* parts a secret store provides (_database_location).
+    database_url: str = Field(
+        default="", validation_alias="DATABASE_URL", repr=False, validate_default=True
+    )
 
     # Model files: the backend's default storage, local or S3-compatible.
     media_root: str = Field(default="", validation_alias="MEDIA_ROOT")
@@ -171,6 +176,12 @@ class Settings(BaseSettings):
                     "https://shop.example.com, or * for every origin."
                 )
         return [origin.lower() for origin in origins]
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_location(cls, value: str) -> str:
+        # The backend's rule, applied to the same variables (recotem_common.database_urls).
+        return database_url({**os.environ, "DATABASE_URL": value})
 
     @field_validator("data_dir", mode="before")
     @classmethod

@@ -97,3 +97,20 @@ def test_unsupported_settings_are_refused() -> None:
         Settings(secret_key=SECRET_KEY, rate_limit="lots")
     with pytest.raises(ValidationError, match="AWS_STORAGE_BUCKET_NAME"):
         Settings(secret_key=SECRET_KEY, storage_type="S3")
+
+
+def test_the_database_can_be_given_in_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("POSTGRES_HOST", "db")
+    monkeypatch.setenv("POSTGRES_PASSWORD", "from/a:secret")
+
+    settings = Settings(secret_key=SECRET_KEY)
+
+    assert settings.database_url == "postgres://recotem:from%2Fa%3Asecret@db:5432/recotem"
+    assert settings.sqlalchemy_url.startswith("postgresql+psycopg://recotem:from%2Fa")
+
+
+def test_a_database_given_twice_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTGRES_HOST", "db")
+    with pytest.raises(ValueError, match="Both DATABASE_URL and POSTGRES_HOST are set"):
+        Settings(secret_key=SECRET_KEY, database_url="postgres://u:p@h/d")

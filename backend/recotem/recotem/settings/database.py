@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from recotem.settings.env import DATA_DIR, env
+from recotem_common.database_urls import database_url
 from recotem_common.paths import sqlite_path
 
 
 def _databases() -> dict[str, dict[str, Any]]:
-    if env.str("DATABASE_URL", default=""):
-        default = env.db_url("DATABASE_URL")
+    url = database_url(os.environ)
+    if url:
+        default = env.db_url_config(url)
         default.setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
         default["CONN_HEALTH_CHECKS"] = True
         return {"default": default}
