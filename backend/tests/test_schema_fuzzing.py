@@ -19,7 +19,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.throttling import UserThrottle
 from recotem_common.schema_fuzzing import fuzz_schema
-from tests.conftest import stored_training_data
+from tests.conftest import ML100K_DIR, stored_training_data
 from tests.factories import (
     ABTestFactory,
     DeploymentSlotFactory,
@@ -51,8 +51,10 @@ def _seed(owner: Any, interactions: Path) -> None:
 
 
 def test_every_operation_answers_only_what_the_schema_declares(
-    live_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    live_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
+    # The sample project is built from the local copy: a test never downloads.
+    settings.RECOTEM_SAMPLE_DATA_DIR = str(ML100K_DIR)
     # The run sends more requests a minute than the default rate allows; answers past
     # it would all be 429 and leave the operations untested.
     monkeypatch.setattr(

@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser
@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.permissions import DenyApiKey
 from core.exceptions import NotFound
 from core.ownership import Requester
+from core.schema import ErrorEnvelopeSerializer
 from core.views import attachment
 from core.viewsets import BasenameChangeMixin, OwnedModelViewSet
 from projects import selectors, services
@@ -80,7 +81,17 @@ class SampleProjectView(APIView):
 
     permission_classes = [*APIView.permission_classes, DenyApiKey]
 
-    @extend_schema(request=None, responses={201: SampleProjectSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            201: SampleProjectSerializer,
+            503: OpenApiResponse(
+                ErrorEnvelopeSerializer,
+                description="The MovieLens data could not be fetched; the message says how "
+                "to point RECOTEM_SAMPLE_DATA_DIR at a local copy.",
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         sample = sample_project_create(owner=request.user)
         body = {

@@ -1904,6 +1904,15 @@ export type components = {
             project: number;
         };
         /**
+         * @description * `PENDING` - Pending
+         *     * `RUNNING` - Running
+         *     * `COMPLETED` - Completed
+         *     * `FAILED` - Failed
+         *     * `CANCELLED` - Cancelled
+         * @enum {string}
+         */
+        JobStatusEnum: "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+        /**
          * @description * `SUCCESS` - Success
          *     * `FAILED` - Failed
          *     * `SKIPPED` - Skipped
@@ -2242,7 +2251,7 @@ export type components = {
             split: number;
             /** Format: date-time */
             readonly started_at: string | null;
-            readonly status: components["schemas"]["Status7a1Enum"];
+            readonly status: components["schemas"]["JobStatusEnum"];
             readonly task_ids: unknown;
             readonly task_links: components["schemas"]["TaskLink"][];
             /** Format: int64 */
@@ -2623,15 +2632,6 @@ export type components = {
             test_user_ratio?: number;
         };
         /**
-         * @description * `PENDING` - Pending
-         *     * `RUNNING` - Running
-         *     * `COMPLETED` - Completed
-         *     * `FAILED` - Failed
-         *     * `CANCELLED` - Cancelled
-         * @enum {string}
-         */
-        Status7a1Enum: "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
-        /**
          * @description * `ndcg` - Normalized discounted cumulative gain
          *     * `map` - Mean average precision
          *     * `recall` - Recall
@@ -2695,7 +2695,7 @@ export type components = {
             readonly project: number;
             /** Format: date-time */
             readonly started_at: string | null;
-            readonly status: components["schemas"]["Status7a1Enum"];
+            readonly status: components["schemas"]["JobStatusEnum"];
             readonly task_id: string;
             readonly task_links: components["schemas"]["TaskLink"][];
             /** Format: double */
@@ -9610,6 +9610,15 @@ export interface operations {
             };
             /** @description Too many requests; retry after the Retry-After header's seconds. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The MovieLens data could not be fetched; the message says how to point RECOTEM_SAMPLE_DATA_DIR at a local copy. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -61,4 +61,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Several models name their job state "status"; one shared name for the one set.
+    "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "core.models.JobStatus"},
 }
