@@ -128,10 +128,10 @@ const toProjects = (page) => page.getByRole("link", { name: "Projects", exact: t
 const toTest = (page) => page.goto(`/projects/${PROJECT}/ab-tests/${TEST}`);
 console.log("\n| navigation | median of " + RUNS + " |");
 console.log("| --- | ---: |");
-console.log(`| to the projects list (baseline) | ${await navigation(toProjects, heading("Projects"))} ms |`);
-console.log(`| to the A/B test detail, 90 days, both charts drawn | ${await navigation(toTest, detailReady)} ms |`);
+console.log(`| projects list, sidebar link (baseline) | ${await navigation(toProjects, heading("Projects"))} ms |`);
+console.log(`| A/B test detail, 90 days, full page load until both charts are drawn | ${await navigation(toTest, detailReady)} ms |`);
 console.log(
-  `| the same, SPA link from the A/B tests list | ${await navigation(
+  `| A/B test detail, 90 days, sidebar then list link until both charts are drawn | ${await navigation(
     async (page) => {
       await page.getByRole("link", { name: "A/B tests" }).click();
       await page.getByRole("link", { name: "Ninety days" }).click();
