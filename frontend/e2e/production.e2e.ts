@@ -201,6 +201,11 @@ test("an A/B test runs, counts conversions reported with the request ids, and pr
   await page.getByTestId("confirm-action").click();
   await expect(page.getByTestId("abtest-winner")).toHaveText("challenger");
 
+  await page.goto(`${made.projectPath}/conversions`);
+  await page.getByLabel("Request ID").fill(events[0]?.recommendation_request_id ?? "");
+  await expect(page.getByTestId("conversions-table").locator("tbody tr")).toHaveCount(1);
+  await expect(page.getByTestId("conversions-table")).toContainText("challenger");
+
   await page.goto(`${made.projectPath}/deployment`);
   await expect(page.getByLabel("Weight of challenger")).toHaveValue("100");
   await expect(page.getByLabel("main receives traffic")).not.toBeChecked();
@@ -257,6 +262,7 @@ const PAGES = () => [
   { path: `${made.projectPath}/deployment`, en: "Deployment", ja: "デプロイ" },
   { path: `${made.projectPath}/ab-tests`, en: "A/B tests", ja: "A/B テスト" },
   { path: made.testPath, en: "Popularity vs neighbours", ja: "Popularity vs neighbours" },
+  { path: `${made.projectPath}/conversions`, en: "Conversions", ja: "コンバージョン" },
 ];
 
 for (const [locale, theme] of [

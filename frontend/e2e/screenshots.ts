@@ -35,6 +35,7 @@ test("every page, in the light and the dark theme", async ({ browser }) => {
     "api-keys": `${project}/api-keys`,
     deployment: `${project}/deployment`,
     "ab-tests": `${project}/ab-tests`,
+    conversions: `${project}/conversions`,
     password: "/account/password",
     users: "/users",
     "not-found": "/no-such-page",
