@@ -60,6 +60,7 @@ export default tseslint.config(
             "/^apikeys\\.(scopes|scopeHelp|state|revoke|delete)\\./",
             "/^slots\\.weight\\.problem\\./",
             "/^abtests\\.(status|arm|actions|metric)\\./",
+            "/^conversions\\.type\\./",
           ],
         },
       ],

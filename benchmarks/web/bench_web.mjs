@@ -175,7 +175,7 @@ console.log(section);
 if (args["update-docs"]) {
   const path = join(REPO, "docs", "benchmarks.md");
   const docs = readFileSync(path, "utf8");
-  const start = docs.indexOf("## Web UI");
+  const start = docs.indexOf("## Web UI\n");
   const next = start === -1 ? -1 : docs.indexOf("\n## ", start + 1);
   const updated = start === -1 ? `${docs.trimEnd()}\n\n${section}` : `${docs.slice(0, start)}${section}${next === -1 ? "" : docs.slice(next)}`;
   writeFileSync(path, updated);

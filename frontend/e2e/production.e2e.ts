@@ -29,6 +29,14 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, tim
   }
 }
 
+/** Picks an option of a PrimeVue Select, waiting for its overlay to close again. */
+async function choose(page: Page, field: ReturnType<Page["getByLabel"]>, option: string | RegExp | number): Promise<void> {
+  await field.click();
+  const options = page.getByRole("listbox").getByRole("option");
+  await (typeof option === "number" ? options.nth(option) : options.filter({ hasText: option })).click();
+  await expect(page.getByRole("listbox")).toHaveCount(0);
+}
+
 interface Recommendation {
   slot_name: string;
   request_id: string;
@@ -110,8 +118,7 @@ test("two slots at 70/30 split the traffic, and the inference answers name them"
     await page.getByRole("button", { name: "New slot" }).first().click();
     const dialog = page.getByRole("dialog", { name: "New deployment slot" });
     await dialog.getByLabel("Name").fill(name);
-    await dialog.getByLabel("Model").click();
-    await page.getByRole("option").nth(index).click();
+    await choose(page, dialog.getByLabel("Model"), index);
     await dialog.getByRole("button", { name: "Create slot" }).click();
     await expect(dialog).toBeHidden();
   }
@@ -154,13 +161,10 @@ test("an A/B test runs, counts conversions reported with the request ids, and pr
   await page.getByRole("button", { name: "New A/B test" }).first().click();
   const dialog = page.getByRole("dialog", { name: "New A/B test" });
   await dialog.getByLabel("Name").fill("Popularity vs neighbours");
-  await dialog.getByLabel("Control slot").click();
-  await page.getByRole("option", { name: "main" }).click();
-  await dialog.getByLabel("Variant slot").click();
-  await page.getByRole("option", { name: "main" }).click();
+  await choose(page, dialog.getByLabel("Control slot"), /^main$/);
+  await choose(page, dialog.getByLabel("Variant slot"), /^main$/);
   await expect(dialog).toContainText("Choose a slot other than the control.");
-  await dialog.getByLabel("Variant slot").click();
-  await page.getByRole("option", { name: "challenger" }).click();
+  await choose(page, dialog.getByLabel("Variant slot"), /^challenger$/);
   await dialog.getByLabel("Minimum impressions per arm").fill("");
   await dialog.getByLabel("Minimum impressions per arm").pressSequentially("5");
   await dialog.getByRole("button", { name: "Create test" }).click();
@@ -196,6 +200,11 @@ test("an A/B test runs, counts conversions reported with the request ids, and pr
   await expect(page.getByLabel(/challenger/)).toBeChecked();
   await page.getByTestId("confirm-action").click();
   await expect(page.getByTestId("abtest-winner")).toHaveText("challenger");
+
+  await page.goto(`${made.projectPath}/conversions`);
+  await page.getByLabel("Request ID").fill(events[0]?.recommendation_request_id ?? "");
+  await expect(page.getByTestId("conversions-table").locator("tbody tr")).toHaveCount(1);
+  await expect(page.getByTestId("conversions-table")).toContainText("challenger");
 
   await page.goto(`${made.projectPath}/deployment`);
   await expect(page.getByLabel("Weight of challenger")).toHaveValue("100");
@@ -253,6 +262,7 @@ const PAGES = () => [
   { path: `${made.projectPath}/deployment`, en: "Deployment", ja: "デプロイ" },
   { path: `${made.projectPath}/ab-tests`, en: "A/B tests", ja: "A/B テスト" },
   { path: made.testPath, en: "Popularity vs neighbours", ja: "Popularity vs neighbours" },
+  { path: `${made.projectPath}/conversions`, en: "Conversions", ja: "コンバージョン" },
 ];
 
 for (const [locale, theme] of [

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { AB_TEST_STATUSES, METRICS as AB_TEST_METRICS, TRANSITIONS } from "@/features/abtests/queries";
 import { SCOPES } from "@/features/apikeys/queries";
+import { EVENT_TYPES } from "@/features/conversions/queries";
 import { MODEL_STATUSES, PREVIEW_MODES } from "@/features/models/queries";
 import { PIPELINE_STEPS } from "@/features/projects/pipeline";
 import { METRICS, SPLIT_SCHEMES, TUNING_STATUSES } from "@/features/tuning/queries";
@@ -47,6 +48,7 @@ describe("feature messages", () => {
       ...["required", "range"].map((problem) => `slots.weight.problem.${problem}`),
       ...AB_TEST_STATUSES.map((status) => `abtests.status.${status}`),
       ...AB_TEST_METRICS.map((metric) => `abtests.metric.${metric}`),
+      ...EVENT_TYPES.map((type) => `conversions.type.${type}`),
       ...["control", "variant"].map((arm) => `abtests.arm.${arm}`),
       ...[...TRANSITIONS, "promote"].flatMap((action) =>
         ["button", "title", "question", "confirm"].map((part) => `abtests.actions.${action}.${part}`),

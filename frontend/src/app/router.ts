@@ -191,6 +191,13 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: "abtests.list.title", section: "ab_tests" },
       },
       {
+        path: "projects/:projectId(\\d+)/conversions",
+        name: "conversions",
+        component: () => import("@/features/conversions/ConversionsListPage.vue"),
+        props: projectId,
+        meta: { title: "conversions.list.title", section: "conversions" },
+      },
+      {
         path: "users",
         name: "users",
         component: () => import("@/features/users/UsersListPage.vue"),

@@ -64,12 +64,12 @@ export function useAbTest(id: MaybeRefOrGetter<number>) {
 }
 
 // The schema describes results and time series in words only; results.ts types them.
+// Both load beside the test itself, not after it: `status` only sets their refresh.
 export function useAbTestResults(id: MaybeRefOrGetter<number>, status: MaybeRefOrGetter<AbTestStatus | undefined>) {
   return useQuery({
     queryKey: computed(() => abTestKeys.results(toValue(id))),
     queryFn: async () =>
       (await unwrap(api.GET("/api/v1/ab_test/{id}/results/", { params: { path: { id: toValue(id) } } }))) as unknown as AbTestResults,
-    enabled: () => toValue(status) !== undefined,
     refetchInterval: () => live(toValue(status)),
   });
 }
@@ -81,7 +81,6 @@ export function useAbTestTimeseries(id: MaybeRefOrGetter<number>, status: MaybeR
       const body = await unwrap(api.GET("/api/v1/ab_test/{id}/results/timeseries/", { params: { path: { id: toValue(id) } } }));
       return (body as unknown as { results: DailyCounts[] }).results;
     },
-    enabled: () => toValue(status) !== undefined,
     refetchInterval: () => live(toValue(status)),
   });
 }
