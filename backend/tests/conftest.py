@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,6 +18,7 @@ from celery.result import AsyncResult
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.files import File
+from django.db import connection
 from rest_framework.test import APIClient
 
 from projects.models import Project, TrainingData
@@ -196,3 +201,68 @@ def broker_down(monkeypatch: pytest.MonkeyPatch) -> None:
         raise OSError("broker down")
 
     monkeypatch.setattr(celery_app, "send_task", send_task)
+
+
+APPS_DIR = Path(__file__).resolve().parents[1] / "recotem"
+WORKER_START_TIMEOUT = 60
+
+
+@pytest.fixture
+def worker_env(settings: Any) -> dict[str, str]:
+    """Environment for a worker process that shares this test's database and media."""
+    env = {"MEDIA_ROOT": str(settings.MEDIA_ROOT), "DJANGO_SETTINGS_MODULE": "recotem.settings"}
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    else:
+        # The test database is the embedded default's file, in a data directory of its own.
+        env["RECOTEM_DATA_DIR"] = str(Path(db["NAME"]).parent)
+    return env
+
+
+@pytest.fixture
+def celery_worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Path]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(worker_env)
+    log_path = tmp_path / "worker.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "recotem",
+                "worker",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                "3",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=APPS_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + WORKER_START_TIMEOUT
+        while not celery_app.control.ping(timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+        yield log_path
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
