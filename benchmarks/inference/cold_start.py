@@ -23,7 +23,6 @@ import datetime as dt
 import json
 import os
 import platform
-import re
 import statistics
 import sys
 import tempfile
@@ -32,10 +31,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from run import DOCS, _load, _wrap, build_world, serve, service_env
+from run import DOCS, _load, _wrap, build_world, serve, service_env, update_docs
 
 from recotem_common.embedded_redis import start_embedded_redis
 
+HEADING = "Inference cold start"
 CONNECTIONS = 8
 KEYS = {
     "digest": "with lookup digest (now)",
@@ -111,7 +111,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 def markdown(results: dict[str, Any]) -> str:
     config = results["config"]
     lines = [
-        "## Inference cold start",
+        f"## {HEADING}",
         "",
         f"Produced by `benchmarks/inference/cold_start.py --update-docs` on {config['date']}: "
         f"Python {config['python']}, {config['cpus']} CPUs shared with other work (load "
@@ -145,16 +145,6 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(_wrap(line) for line in lines) + "\n"
 
 
-def update_docs(section: str) -> None:
-    text = DOCS.read_text()
-    pattern = re.compile(r"^## Inference cold start\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.write_text(text.rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -168,7 +158,7 @@ def main() -> None:
     results["config"]["seconds"] = round(time.monotonic() - started)
     print(json.dumps(results, indent=2))
     if args.update_docs:
-        update_docs(markdown(results))
+        update_docs(markdown(results), heading=HEADING)
 
 
 if __name__ == "__main__":

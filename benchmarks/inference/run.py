@@ -445,9 +445,11 @@ def _wrap(line: str) -> str:
     return textwrap.fill(line, WIDTH, subsequent_indent=indent, break_on_hyphens=False)
 
 
-def update_docs(section: str) -> None:
+def update_docs(section: str, heading: str = "Inference") -> None:
+    """Replace the section under ``## heading`` of the benchmarks page with ``section``
+    (or add it at the end)."""
     text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## Inference\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    pattern = re.compile(rf"^## {re.escape(heading)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n", text)
     else:
