@@ -34,8 +34,10 @@ from recotem_common.artifact.item_metadata import MANIFEST_KEY as ITEM_METADATA
 from recotem_common.artifact.item_metadata import metadata_section
 from recotem_common.events import ModelTrained
 from training.algorithms import (
+    MB,
     Algorithm,
     InvalidParametersError,
+    Shape,
     UnknownAlgorithmError,
     build_recommender,
     get_algorithm,
@@ -331,6 +333,7 @@ def _train(model: TrainedModel) -> _Trained:
         raise ValidationFailed(f"The model configuration is not usable: {error}") from error
     frame = load_interactions(model.data_loc)
     frame = frame.drop_duplicates([project.user_column, project.item_column])
+    _memory_check(algorithm, params, frame, project)
     metrics = model.metrics_json or _holdout_metrics(frame, project, algorithm, params)
     interactions, user_ids, item_ids = df_to_sparse(frame, project.user_column, project.item_column)
     started = time.perf_counter()
@@ -365,6 +368,27 @@ def _train(model: TrainedModel) -> _Trained:
     return _Trained(
         content=content, metrics=metrics, seconds=seconds, irspack_version=irspack.__version__
     )
+
+
+def _memory_check(
+    algorithm: Algorithm, params: dict[str, Any], frame: pd.DataFrame, project: Project
+) -> None:
+    """Refuse a fit whose estimated peak memory exceeds ``TRAINING_MEMORY_BUDGET_MB``,
+    before anything is fitted: running out of memory would kill the worker instead."""
+    shape = Shape(
+        n_users=int(frame[project.user_column].nunique()),
+        n_items=int(frame[project.item_column].nunique()),
+        nnz=len(frame),
+    )
+    needed = algorithm.estimated_bytes(params, shape) / MB
+    budget = settings.TRAINING_MEMORY_BUDGET_MB
+    if needed > budget:
+        raise ValidationFailed(
+            f"Training {algorithm.name} on {shape.n_users:,} users, {shape.n_items:,} items "
+            f"and {shape.nnz:,} interactions needs about {needed:,.0f} MB, more than the "
+            f"training memory budget of {budget:,} MB (TRAINING_MEMORY_BUDGET_MB). Choose "
+            "smaller parameters (fewer components or neighbours) or less data."
+        )
 
 
 def _holdout_metrics(

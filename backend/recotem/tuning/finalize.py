@@ -13,7 +13,7 @@ from training.models import ModelConfiguration
 from training.services import trained_model_create, trained_model_train
 from tuning import study as studies
 from tuning.models import ParameterTuningJob
-from tuning.progress import heartbeat, job_log, tuning_job_finish
+from tuning.progress import heartbeat, job_log, stage_delivered_too_often, tuning_job_finish
 from tuning.selectors import trial_algorithm_and_params, trial_record
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 def tuning_job_finalize(*, job_id: int, task_id: str = "") -> None:
     job = ParameterTuningJob.objects.select_related("data__project", "evaluation").get(pk=job_id)
     if job.status in TERMINAL_JOB_STATUSES:
+        return
+    # Finishing trains the best model; a model too large for the worker would otherwise
+    # be trained again, as a new model, at every redelivery.
+    if stage_delivered_too_often(job, stage="finishing", task_id=task_id):
         return
     with heartbeat(job.pk):
         try:

@@ -152,6 +152,9 @@ class ParameterTuningJob(TimeStampedModel):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Deliveries of the stage in progress (preparing, then finishing): a worker killed
+    # (out of memory) has its task delivered again, up to MAX_TASK_DELIVERIES.
+    deliveries = models.IntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
     split_file = models.CharField(max_length=512, blank=True, default="")
     task_ids = models.JSONField(default=list, blank=True)

@@ -10,11 +10,17 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
-from core.models import JobStatus
+from core.models import TERMINAL_JOB_STATUSES, JobStatus
 from projects.ingestion import load_interactions
 from tuning import study as studies
 from tuning.models import ParameterTuningJob, SplitConfig
-from tuning.progress import heartbeat, job_log, job_status_publish, tuning_job_finish
+from tuning.progress import (
+    heartbeat,
+    job_log,
+    job_status_publish,
+    stage_delivered_too_often,
+    tuning_job_finish,
+)
 from tuning.splitting import SplitError, SplitSpec, compute_split, dump_split, sha256
 
 logger = logging.getLogger(__name__)
@@ -24,8 +30,13 @@ def tuning_job_prepare(*, job_id: int, task_id: str = "") -> None:
     job = ParameterTuningJob.objects.select_related("data__project", "split", "evaluation").get(
         pk=job_id
     )
-    if job.status != JobStatus.PENDING:
+    # A redelivered task (its worker was killed) must not revive a job that ended.
+    if job.status in TERMINAL_JOB_STATUSES:
         return
+    if stage_delivered_too_often(job, stage="preparation", task_id=task_id):
+        return
+    # RUNNING here: the previous worker died while preparing. The preparation starts
+    # over; what it stores (the split, the study) is replaced, not added to.
     import irspack
 
     now = timezone.now()
@@ -40,6 +51,8 @@ def tuning_job_prepare(*, job_id: int, task_id: str = "") -> None:
     try:
         with heartbeat(job.pk):
             _prepare_split_and_study(job, task_id=task_id)
+        # The next stage (finishing) counts its own deliveries.
+        ParameterTuningJob.objects.filter(pk=job.pk).update(deliveries=0)
     except (ApplicationError, SplitError) as error:
         tuning_job_finish(job=job, status=JobStatus.FAILED, error=str(error), task_id=task_id)
     except Exception as error:

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.models import JobStatus
+from core.services import delivery_over_limit, lost_workers_message
 from realtime.services import job_status_send, task_log_append
 from tuning.models import ParameterTuningJob
 from tuning.selectors import tuning_job_status_payload
@@ -50,6 +51,22 @@ def job_log(
 
 def job_status_publish(job: ParameterTuningJob) -> None:
     job_status_send(job_id=job.pk, payload=tuning_job_status_payload(job=job))
+
+
+def stage_delivered_too_often(job: ParameterTuningJob, *, stage: str, task_id: str) -> bool:
+    """Count one more delivery of the job's current stage; past ``MAX_TASK_DELIVERIES``
+    (its workers died before finishing) fail the job with the reason and say so."""
+    deliveries = delivery_over_limit(model=ParameterTuningJob, pk=job.pk)
+    if deliveries is None:
+        return False
+    message = lost_workers_message(work=f"{stage} of the tuning job", deliveries=deliveries)
+    tuning_job_finish(
+        job=job,
+        status=JobStatus.FAILED,
+        error=f"{message} Use less data or fewer algorithms, then start a new job.",
+        task_id=task_id,
+    )
+    return True
 
 
 def tuning_job_finish(

@@ -42,6 +42,11 @@ RETRAINING_MIN_INTERVAL_MINUTES: int = env.int("RETRAINING_MIN_INTERVAL_MINUTES"
 # worker before the reaper fails it with the reason: a lost message (the embedded Redis
 # keeps nothing across a restart) would otherwise leave it PENDING for ever.
 QUEUED_WORK_TIMEOUT_MINUTES: int = env.int("QUEUED_WORK_TIMEOUT_MINUTES", default=360)
-# Times one validation or training is delivered to a worker before it is failed: a task
-# whose worker is killed (out of memory) is redelivered, and would be for ever.
+# Times one validation, training or tuning stage is delivered to a worker before it is
+# failed: a task whose worker is killed (out of memory) is redelivered, and would be
+# for ever.
 MAX_TASK_DELIVERIES: int = env.int("MAX_TASK_DELIVERIES", default=3)
+# Estimated peak memory, in MB, a training may need (the model's size and the data's,
+# as a tuning job's memory budget estimates them); a larger one is refused before it is
+# fitted instead of taking its worker down.
+TRAINING_MEMORY_BUDGET_MB: int = env.int("TRAINING_MEMORY_BUDGET_MB", default=8000)
