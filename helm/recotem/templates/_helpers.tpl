@@ -208,6 +208,7 @@ CELERY_TASK_SOFT_TIME_LIMIT: {{ $c.celery.taskSoftTimeLimitSeconds | quote }}
 CELERY_RESULT_EXPIRES: {{ $c.celery.resultExpiresSeconds | quote }}
 QUEUED_WORK_TIMEOUT_MINUTES: {{ $c.celery.queuedWorkTimeoutMinutes | quote }}
 MAX_TASK_DELIVERIES: {{ $c.celery.maxTaskDeliveries | quote }}
+TRAINING_MEMORY_BUDGET_MB: {{ $c.celery.trainingMemoryBudgetMb | quote }}
 LOG_FORMAT: {{ $c.logging.format | quote }}
 LOG_LEVEL: {{ $c.logging.level | quote }}
 DJANGO_LOG_LEVEL: {{ $c.logging.djangoLevel | quote }}
