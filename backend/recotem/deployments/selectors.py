@@ -4,10 +4,10 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from core.functions import UTCDate
 from deployments.models import ABTest, ConversionEvent, DeploymentSlot, Impression
 from deployments.stats import ArmCounts, compare, msprt_p_value
 from recotem_common.routing import routed_slot_ids
@@ -43,12 +43,12 @@ def _impressions(ab_test: ABTest, slot: DeploymentSlot) -> QuerySet[Impression]:
     return queryset.filter(timestamp__gte=start) if start else queryset.none()
 
 
-def _converted(ab_test: ABTest, impressions: QuerySet[Impression]) -> QuerySet[Impression]:
-    """Impressions with at least one conversion: one per request_id, never more than shown."""
-    converting = ConversionEvent.objects.filter(
+def _converting(ab_test: ABTest) -> QuerySet[ConversionEvent, Any]:
+    """Request ids with a conversion of the test's metric: an impression converts once
+    however many events name it, never more than shown."""
+    return ConversionEvent.objects.filter(
         event_type__in=_event_types(ab_test), recommendation_request_id__isnull=False
     ).values("recommendation_request_id")
-    return impressions.filter(request_id__in=converting)
 
 
 def _unattributed(ab_test: ABTest, slot: DeploymentSlot) -> int:
@@ -65,26 +65,19 @@ def _unattributed(ab_test: ABTest, slot: DeploymentSlot) -> int:
     ).count()
 
 
-def _arm(ab_test: ABTest, slot: DeploymentSlot) -> ArmCounts:
-    impressions = _impressions(ab_test, slot)
-    return ArmCounts(impressions.count(), _converted(ab_test, impressions).count())
-
-
 def _daily(ab_test: ABTest, slot: DeploymentSlot) -> dict[date, ArmCounts]:
-    impressions = _impressions(ab_test, slot)
-
-    def by_day(queryset: QuerySet[Impression]) -> dict[date, int]:
-        rows = (
-            queryset.annotate(day=TruncDate("timestamp"))
-            .values("day")
-            .annotate(n=Count("id"))
-            .values_list("day", "n")
+    """Impressions and converted impressions per day, in one pass over the arm's rows."""
+    rows = (
+        _impressions(ab_test, slot)
+        .annotate(day=UTCDate("timestamp"))
+        .values("day")
+        .annotate(
+            shown=Count("id"),
+            conversions=Count("id", filter=Q(request_id__in=_converting(ab_test))),
         )
-        return dict(rows)
-
-    shown = by_day(impressions)
-    converted = by_day(_converted(ab_test, impressions))
-    return {day: ArmCounts(n, converted.get(day, 0)) for day, n in shown.items()}
+        .values_list("day", "shown", "conversions")
+    )
+    return {day: ArmCounts(shown, conversions) for day, shown, conversions in rows}
 
 
 def ab_test_timeseries(*, ab_test: ABTest) -> list[dict[str, Any]]:
@@ -139,17 +132,17 @@ def _finite(value: float | None) -> float | None:
 
 
 def ab_test_results(*, ab_test: ABTest) -> dict[str, Any]:
-    control = _arm(ab_test, ab_test.control_slot)
-    variant = _arm(ab_test, ab_test.variant_slot)
-    comparison = compare(control, variant, confidence_level=ab_test.confidence_level)
+    # Each day's cumulative counts are the sequential test's looks; the last look is the
+    # whole window, so the totals come from the same two queries.
     checkpoints = [
         (
             ArmCounts(row["control_cumulative_impressions"], row["control_cumulative_conversions"]),
             ArmCounts(row["variant_cumulative_impressions"], row["variant_cumulative_conversions"]),
         )
         for row in ab_test_timeseries(ab_test=ab_test)
-    ]
-    checkpoints.append((control, variant))
+    ] or [(ArmCounts(0, 0), ArmCounts(0, 0))]
+    control, variant = checkpoints[-1]
+    comparison = compare(control, variant, confidence_level=ab_test.confidence_level)
     total = control.impressions + variant.impressions
     pooled = (control.conversions + variant.conversions) / total if total else 0.0
     sequential = min(

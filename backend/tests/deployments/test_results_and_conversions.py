@@ -170,3 +170,26 @@ def test_conversions_with_control_characters_in_ids_are_refused_with_422(
     assert response.status_code == 422
     assert set(response.json()["error"]["fields"]) == {"user_id", "item_id"}
     assert not ConversionEvent.objects.exists()
+
+
+def test_daily_series_splits_at_midnight_utc(client: APIClient, project: Any) -> None:
+    midnight = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    test = ABTestFactory(
+        project=project, status=ABTest.Status.RUNNING, started_at=midnight - timedelta(days=1)
+    )
+    before = midnight - timedelta(microseconds=1)
+    for at in (before, before, midnight, midnight + timedelta(seconds=1)):
+        ImpressionFactory(deployment_slot=test.control_slot, timestamp=at)
+    _convert(client, ImpressionFactory(deployment_slot=test.variant_slot, timestamp=midnight))
+
+    series = client.get(f"/api/v1/ab_test/{test.pk}/results/timeseries/").json()["results"]
+
+    assert [row["date"] for row in series] == [
+        before.date().isoformat(),
+        midnight.date().isoformat(),
+    ]
+    assert [row["control_impressions"] for row in series] == [2, 2]
+    assert [(row["variant_impressions"], row["variant_conversions"]) for row in series] == [
+        (0, 0),
+        (1, 1),
+    ]
