@@ -238,6 +238,32 @@ def test_a_secret_set_twice_or_unreadable_stops_the_container(tmp_path: Path) ->
     assert "SECRET_KEY_FILE names" in missing.stderr
 
 
+def _health_check(tmp_path: Path, every: str, command: str) -> int:
+    """Run the images' recotem-healthcheck around ``command``; its exit status."""
+    return subprocess.run(
+        ["sh", str(REPO / "common" / "container-healthcheck.sh"), every, "sh", "-c", command],
+        env={"PATH": os.environ["PATH"], "TMPDIR": str(tmp_path)},
+        check=False,
+    ).returncode
+
+
+def test_a_health_check_probes_a_healthy_service_only_every_so_many_seconds(
+    tmp_path: Path,
+) -> None:
+    probes = tmp_path / "probes"
+    probe = f"echo probe >> {probes}"
+
+    assert _health_check(tmp_path, "30", f"{probe}; exit 3") == 3
+    assert _health_check(tmp_path, "30", f"{probe}; exit 1") == 1
+    # Failing, it probed at every check; passing once, it stops probing for 30 s.
+    assert _health_check(tmp_path, "30", probe) == 0
+    assert _health_check(tmp_path, "30", f"{probe}; exit 1") == 0
+    assert probes.read_text().count("probe") == 3
+    # With no success young enough, every check probes again.
+    assert _health_check(tmp_path, "0", f"{probe}; exit 1") == 1
+    assert probes.read_text().count("probe") == 4
+
+
 @pytest.mark.parametrize("config", ["nginx.conf", "nginx-inference.conf"])
 def test_proxy_config_picks_the_rendered_configuration(tmp_path: Path, config: str) -> None:
     ran = _proxy_config(tmp_path, config)

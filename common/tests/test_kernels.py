@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -11,7 +12,8 @@ import numpy as np
 import pytest
 from scipy import sparse as sps
 
-from recotem_common.artifact import kernels
+from recotem_common.artifact import ModelArtifact, kernels, loops
+from tests.conftest import MODELS, FitModel
 
 
 def reference_top_k(row: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -89,6 +91,7 @@ for name in MODELS:
     model = fit_and_load(name, data, keys).artifact
     model.prepare()
     model.recommend_users(data.user_ids[:3], 10)
+    model.recommend_users(data.user_ids[:3], 5, allow_items=data.item_ids[:40])
     model.popular_items(5)
     if model.supports_profile:
         model.recommend_profile(data.item_ids[:3], 5)
@@ -122,3 +125,55 @@ def test_the_images_precompile_every_loop_serving_needs(tmp_path: Path) -> None:
         for signature in signatures
     }
     assert needed - precompiled == set()
+
+
+@pytest.fixture(scope="module")
+def ahead_of_time(tmp_path_factory: pytest.TempPathFactory) -> loops.AheadOfTime:
+    """The loops compiled ahead of time, as the inference image builds them."""
+    path = kernels.compile_module(tmp_path_factory.mktemp("ahead-of-time"))
+    spec = importlib.util.spec_from_file_location(loops.AHEAD_OF_TIME_MODULE, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return loops.AheadOfTime(module)
+
+
+def _answers(model: ModelArtifact) -> list[object]:
+    users = [str(user) for user in model.user_ids[:40]]
+    items = [str(item) for item in model.item_ids[:5]]
+    return [
+        model.recommend_users(users, 20),
+        model.recommend_users(users, 20, exclude_seen=False),
+        model.recommend_users(users, 5, allow_items=items * 2, exclude_items=items[:1]),
+        model.popular_items(10),
+        model.recommend_profile(items, 20) if model.supports_profile else None,
+        model.similar_items(items[0], 20) if model.supports_similar else None,
+    ]
+
+
+@pytest.mark.slow
+def test_loops_compiled_ahead_of_time_serve_every_model_as_numba_does(
+    ahead_of_time: loops.AheadOfTime,
+    fit_model: FitModel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in sorted(MODELS):
+        model = fit_model(name).artifact
+        monkeypatch.setattr(loops, "compiled", kernels)
+        by_numba = _answers(model)
+        monkeypatch.setattr(loops, "compiled", ahead_of_time)
+        assert _answers(model) == by_numba, name
+
+
+def test_loops_compiled_ahead_of_time_refuse_types_they_were_not_compiled_for(
+    ahead_of_time: loops.AheadOfTime,
+) -> None:
+    scores = np.random.default_rng(2).random((4, 30))
+    indices = np.zeros((4, 3), dtype=np.int64)
+
+    assert ahead_of_time.top_k_rows(scores, 3, indices, np.empty((4, 3))).tolist() == [3] * 4
+    with pytest.raises(TypeError, match="No compiled scoring loop"):
+        ahead_of_time.top_k_rows(scores.astype(np.int64), 3, indices, np.empty((4, 3)))
+    with pytest.raises(TypeError, match="C-contiguous"):
+        ahead_of_time.top_k_rows(scores.T, 3, indices, np.empty((4, 3)))

@@ -9,16 +9,26 @@ The sums add the same products in the same order as scipy's sparse product (row
 after row of ``right``, starting from zero), so scores equal scipy's bit for bit.
 Compiled code is cached on disk next to this module (or in ``NUMBA_CACHE_DIR``), so
 only the first process on a machine pays the compilation.
+
+The inference image serves without numba: it compiles these loops ahead of time, for
+the types in ``_served_signatures``, into a plain extension module (``compile_module``)
+that ``loops`` prefers whenever it is importable.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+import warnings
+from pathlib import Path
 from typing import Any
 
 import numba
 import numpy as np
 from numba.core import types
+from numba.np import numpy_support
+
+from recotem_common.artifact.loops import AHEAD_OF_TIME_MODULE, export_name
 
 _compiled = numba.njit(cache=True, nogil=True)
 
@@ -222,5 +232,55 @@ def precompile() -> list[str]:
     return compiled
 
 
+def _type_code(numba_type: Any) -> str:
+    """The code ``loops.argument_code`` gives a value of this type at run time."""
+    if isinstance(numba_type, types.Array):
+        return f"{numpy_support.as_dtype(numba_type.dtype).str[1:]}x{numba_type.ndim}"
+    return str(numpy_support.as_dtype(numba_type).str[1:])
+
+
+def compile_module(output_dir: Path) -> Path:
+    """Compile every served signature into the extension module ``loops`` loads.
+
+    One exported function per signature, named after its argument types; signatures
+    that differ only in which inputs are read-only share one (the module's argument
+    conversion does not look at that flag). The module needs numpy, not numba.
+    """
+    with warnings.catch_warnings():
+        # Pending deprecation since numba 0.57, with no replacement yet.
+        warnings.simplefilter("ignore", numba.NumbaPendingDeprecationWarning)
+        from numba.pycc import CC
+
+    module = CC(AHEAD_OF_TIME_MODULE)
+    module.output_dir = str(output_dir)
+    # Any x86-64 CPU, like the JIT cache the images used to ship.
+    module.target_cpu = "generic"
+    exported = set()
+    for kernel, signatures in _served_signatures().items():
+        for signature in signatures:
+            name = export_name(kernel.__name__, [_type_code(t) for t in signature])
+            if name in exported:
+                continue
+            exported.add(name)
+            kernel.compile(signature)
+            return_type = kernel.overloads[signature].signature.return_type
+            module.export(name, return_type(*signature))(kernel.py_func)
+    module.compile()
+    return output_dir / module.output_file
+
+
 if __name__ == "__main__":
-    sys.stdout.write("".join(f"{line}\n" for line in precompile()))
+    parser = argparse.ArgumentParser(
+        description="Compile the scoring loops: into numba's cache, or ahead of time."
+    )
+    parser.add_argument(
+        "--ahead-of-time",
+        type=Path,
+        metavar="DIR",
+        help="write the extension module into DIR instead of filling numba's cache",
+    )
+    options = parser.parse_args()
+    if options.ahead_of_time:
+        sys.stdout.write(f"{compile_module(options.ahead_of_time)}\n")
+    else:
+        sys.stdout.write("".join(f"{line}\n" for line in precompile()))

@@ -116,8 +116,8 @@ class ModelArtifact:
 
     def prepare(self) -> None:
         """Get ready to serve: build the user dictionary (see :meth:`index_users`) and
-        score once, so that compiling the scoring loops for this model's array types,
-        or loading them from numba's cache, happens now rather than in a request."""
+        score once, so that loading the scoring loops (compiled ahead of time, or by
+        numba for this model's array types) happens now rather than in a request."""
         self.index_users()
         if self.n_users:
             self.recommend_users([str(self.user_ids[0])], 1)
@@ -239,9 +239,9 @@ class ModelArtifact:
     ) -> list[Recommendations]:
         scores = self._scorer.score_users(users)
         if exclude_seen:
-            from recotem_common.artifact import kernels
+            from recotem_common.artifact import loops
 
-            kernels.mask_rows(scores, self._seen.indptr, self._seen.indices, users)
+            loops.compiled.mask_rows(scores, self._seen.indptr, self._seen.indices, users)
         return self._rank(scores, cutoff, allow_items, exclude_items)
 
     def _known_items(self, item_ids: Sequence[str]) -> np.ndarray:
@@ -261,7 +261,8 @@ class ModelArtifact:
         if allow_items is None:
             return scores, None
         columns = self._known_items(allow_items)
-        return scores[..., columns], columns
+        # Picking columns gives a Fortran-ordered array; the loops take C order.
+        return np.ascontiguousarray(scores[..., columns]), columns
 
     def _rank(
         self,
@@ -278,9 +279,9 @@ class ModelArtifact:
         top_indices = np.zeros((n_rows, k), dtype=np.int64)
         top_scores = np.empty((n_rows, k), dtype=scores.dtype)
         if k:
-            from recotem_common.artifact import kernels
+            from recotem_common.artifact import loops
 
-            counts = kernels.top_k_rows(scores, k, top_indices, top_scores).tolist()
+            counts = loops.compiled.top_k_rows(scores, k, top_indices, top_scores).tolist()
         else:
             counts = [0] * n_rows
         ids = self.item_ids[top_indices if columns is None else columns[top_indices]].tolist()
