@@ -56,6 +56,7 @@ export default tseslint.config(
             "/^models\\.preview\\.mode\\./",
             "/^projects\\.(counts|fields|help|pipeline)\\./",
             "/^projects\\.delete\\.contents\\./",
+            "/^projects\\.sample\\.phase\\./",
             "/^shell\\.theme\\.(light|dark|system)$/",
             "/^apikeys\\.(scopes|scopeHelp|state|revoke|delete)\\./",
             "/^slots\\.weight\\.problem\\./",

@@ -11,6 +11,9 @@ const REPO = resolve(import.meta.dirname, "..");
 // Addresses in a loopback range of their own, so a `make run` on :8000 can keep running.
 const HOST = process.env.E2E_HOST ?? "127.0.3.10";
 const PORT = process.env.E2E_PORT ?? "18000";
+// MovieLens 100K next to the checkout, where the backend's tests find it too; the sample
+// project is built from it, never downloaded.
+export const MOVIELENS_DIR = resolve(REPO, "..", "shared", "datasets", "ml-100k");
 export const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? "e2e-admin-password-5d1c8b";
 // Every process (the runner, its workers) reads this file: one data directory per run.
 process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), "recotem-e2e-"));
@@ -68,6 +71,7 @@ export default defineConfig({
       INFERENCE_PORT: process.env.E2E_INFERENCE_PORT ?? "18002",
       // Small enough to try, large enough for MovieLens 100K (2 MB).
       MAX_UPLOAD_SIZE: String(8 * 1024 * 1024),
+      RECOTEM_SAMPLE_DATA_DIR: MOVIELENS_DIR,
     },
   },
 });

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 
 import devproxy
-from recotem_common.embedded_redis import ensure_redis
+from recotem_common.embedded_redis import REDIS_URL_VARIABLES, ensure_redis
 from recotem_common.paths import DATA_DIR_VARIABLE, data_dir
 from recotem_common.secrets import installation_secret_key
 
@@ -32,6 +32,9 @@ BACKEND_BIN = BACKEND / ".venv" / "bin"
 INFERENCE = REPO / "inference"
 INFERENCE_BIN = INFERENCE / ".venv" / "bin"
 SHUTDOWN_GRACE_SECONDS = 10
+# Where ``run`` leaves its embedded Redis server's URL for ``demo``, in the data directory:
+# the sample's tuning job must reach the workers ``run`` started.
+EMBEDDED_REDIS_FILE = "embedded-redis.url"
 
 
 def _environment(args: argparse.Namespace) -> dict[str, str]:
@@ -176,6 +179,9 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     pool = ThreadPoolExecutor(max_workers=1)
+    redis_file = Path(env[DATA_DIR_VARIABLE]) / EMBEDDED_REDIS_FILE
+    if redis is not None:
+        redis_file.write_text(redis.url)
     try:
         spa_build = _start_spa_build(pool, nginx, env)
         _manage(env, "wait_db", "--timeout", "60")
@@ -201,12 +207,23 @@ def run(args: argparse.Namespace) -> int:
         pool.shutdown(cancel_futures=True)
         _stop(processes)
         if redis is not None:
+            redis_file.unlink(missing_ok=True)
             redis.stop()
 
 
 def demo(args: argparse.Namespace) -> int:
     """The MovieLens 100K sample project, built in the stack ``run`` serves."""
     env = _environment(args)
+    if not any(env.get(name) for name in REDIS_URL_VARIABLES):
+        redis_file = Path(env[DATA_DIR_VARIABLE]) / EMBEDDED_REDIS_FILE
+        if not redis_file.is_file():
+            print(
+                "`make run` is not serving with this data directory: start it first, or set "
+                "REDIS_URL to the Redis its workers use.",
+                file=sys.stderr,
+            )
+            return 1
+        env["REDIS_URL"] = redis_file.read_text().strip()
     _manage(env, "sample_project", "--site", f"http://{args.proxy_host}:{args.proxy_port}")
     return 0
 

@@ -2,19 +2,18 @@
 // shape a person would upload them, and shortcuts through the API for setting up.
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 
 import AxeBuilder from "@axe-core/playwright";
 import { type APIRequestContext, type Browser, type BrowserContext, expect, type Page } from "@playwright/test";
 
-import { ADMIN_PASSWORD } from "../playwright.config";
+import { ADMIN_PASSWORD, MOVIELENS_DIR } from "../playwright.config";
 
 export const ADMIN = { username: "admin", password: ADMIN_PASSWORD };
-const DATASET = resolve(import.meta.dirname, "..", "..", "..", "shared", "datasets", "ml-100k");
 
 /** u.data (tab-separated, no header) as the CSV with a header that the upload expects. */
 export function movielensRatingsCsv(): string {
-  const rows = readFileSync(join(DATASET, "u.data"), "utf8").trim().split("\n");
+  const rows = readFileSync(join(MOVIELENS_DIR, "u.data"), "utf8").trim().split("\n");
   const path = join(process.env.E2E_DATA_DIR ?? tmpdir(), "ml-100k-ratings.csv");
   writeFileSync(path, ["user_id,item_id,rating,timestamp", ...rows.map((r) => r.replaceAll("\t", ","))].join("\n") + "\n");
   return path;
@@ -26,7 +25,7 @@ function csvField(value: string): string {
 
 /** u.item (pipe-separated Latin-1) as a UTF-8 CSV of item id, title and release date. */
 export function movielensItemsCsv(): string {
-  const rows = readFileSync(join(DATASET, "u.item"), "latin1").trim().split("\n");
+  const rows = readFileSync(join(MOVIELENS_DIR, "u.item"), "latin1").trim().split("\n");
   const lines = rows.map((row) => row.split("|").slice(0, 3).map(csvField).join(","));
   const path = join(process.env.E2E_DATA_DIR ?? tmpdir(), "ml-100k-items.csv");
   writeFileSync(path, ["item_id,title,release_date", ...lines].join("\n") + "\n");

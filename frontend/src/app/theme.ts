@@ -102,6 +102,12 @@ function lightButtons() {
 export const RecotemPreset = definePreset(Aura, {
   components: {
     button: { colorScheme: { light: lightButtons() } },
+    // Aura's light warning text (yellow 600 on yellow 50) is about 2.8:1; yellow 800 passes AA.
+    message: {
+      colorScheme: {
+        light: { warn: { color: "{yellow.800}", outlined: { color: "{yellow.800}" }, simple: { color: "{yellow.800}" } } },
+      },
+    },
     // Aura's unselected options (surface 500 on 100, 400 on 950) fall short of 4.5:1.
     togglebutton: {
       colorScheme: {

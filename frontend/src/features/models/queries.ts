@@ -100,10 +100,13 @@ function fetchModel(id: number) {
   return unwrap(api.GET("/api/v1/trained_model/{id}/", { params: { path: { id } } }));
 }
 
-export function useModel(id: MaybeRefOrGetter<number>) {
+/** One model, once its id is known; `poll` keeps asking until it has finished training. */
+export function useModel(id: MaybeRefOrGetter<number | null>, { poll = false } = {}) {
   return useQuery({
-    queryKey: computed(() => modelKeys.detail(toValue(id))),
-    queryFn: () => fetchModel(toValue(id)),
+    queryKey: computed(() => modelKeys.detail(toValue(id) ?? 0)),
+    queryFn: () => fetchModel(toValue(id) ?? 0),
+    enabled: () => toValue(id) !== null,
+    refetchInterval: (query) => (poll && (!query.state.data || MODEL_UNFINISHED.includes(query.state.data.status)) ? POLL_MS : false),
   });
 }
 

@@ -7,6 +7,7 @@ import type { components, operations } from "@/api/schema";
 export type Project = components["schemas"]["Project"];
 export type ProjectInput = components["schemas"]["ProjectRequest"];
 export type ProjectSummary = components["schemas"]["ProjectSummary"];
+export type SampleProject = components["schemas"]["SampleProject"];
 export type ProjectListParams = NonNullable<operations["project_list"]["parameters"]["query"]>;
 
 export const projectKeys = {
@@ -66,5 +67,14 @@ export function useProjectDelete() {
       client.removeQueries({ queryKey: projectKeys.summary(id) });
       return client.invalidateQueries({ queryKey: projectKeys.lists() });
     },
+  });
+}
+
+/** Builds the MovieLens 100K sample: a project with data, a tuning job and a predict key. */
+export function useSampleProjectCreate() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.POST("/api/v1/sample_project/")),
+    onSuccess: () => client.invalidateQueries({ queryKey: projectKeys.lists() }),
   });
 }

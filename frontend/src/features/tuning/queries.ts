@@ -123,10 +123,13 @@ export const tuningDetailKeys = {
   trials: (id: number) => [...tuningKeys.detail(id), "trials"] as const,
 };
 
-export function useTuningJob(id: MaybeRefOrGetter<number>) {
+/** One job, once its id is known; `poll` keeps asking until it has finished, for a page without its live updates. */
+export function useTuningJob(id: MaybeRefOrGetter<number | null>, { poll = false } = {}) {
   return useQuery({
-    queryKey: computed(() => tuningKeys.detail(toValue(id))),
-    queryFn: () => unwrap(api.GET("/api/v1/parameter_tuning_job/{id}/", { params: { path: { id: toValue(id) } } })),
+    queryKey: computed(() => tuningKeys.detail(toValue(id) ?? 0)),
+    queryFn: () => unwrap(api.GET("/api/v1/parameter_tuning_job/{id}/", { params: { path: { id: toValue(id) ?? 0 } } })),
+    enabled: () => toValue(id) !== null,
+    refetchInterval: (query) => (poll && (!query.state.data || UNFINISHED.includes(query.state.data.status)) ? POLL_MS : false),
   });
 }
 
