@@ -61,6 +61,7 @@ export default tseslint.config(
             "/^slots\\.weight\\.problem\\./",
             "/^abtests\\.(status|arm|actions|metric)\\./",
             "/^conversions\\.type\\./",
+            "/^retraining\\.(status|triggerKind)\\./",
           ],
         },
       ],

@@ -1137,6 +1137,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/retraining_schedule/cron_preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The description and next runs of a cron expression, checked as saving it would be. */
+        get: operations["retraining_schedule_cron_preview_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sample_project/": {
         parameters: {
             query?: never;
@@ -1787,6 +1804,10 @@ export type components = {
         };
         Created: {
             created: number;
+        };
+        CronPreview: {
+            description: string;
+            next_runs: string[];
         };
         Csrf: {
             csrf_token: string;
@@ -9528,6 +9549,73 @@ export interface operations {
             };
             /** @description The request body is larger than the server accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    retraining_schedule_cron_preview_retrieve: {
+        parameters: {
+            query: {
+                cron_expression: string;
+                timezone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CronPreview"];
+                };
+            };
+            /** @description The request is malformed; the message and `fields` say what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No valid credentials (token or API key) came with the request. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The credentials may not do this (an API key's scope, a staff-only action). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The current state refuses the request; the message says which state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
