@@ -62,6 +62,7 @@ export default tseslint.config(
             "/^abtests\\.(status|arm|actions|metric)\\./",
             "/^conversions\\.type\\./",
             "/^retraining\\.(status|triggerKind)\\./",
+            "/^users\\.account\\./",
           ],
         },
       ],
