@@ -960,6 +960,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/project_traffic/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Impressions and conversions per day and slot over the last 30 days, for charts. */
+        get: operations["project_traffic_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/project/": {
         parameters: {
             query?: never;
@@ -2487,6 +2504,12 @@ export type components = {
                 [key: string]: number;
             };
         };
+        /** @description Shape of ``project_traffic/<id>/`` for the schema; the selector builds the data. */
+        ProjectTraffic: {
+            /** @description The last 30 days in UTC, today last. */
+            dates: string[];
+            slots: components["schemas"]["SlotTraffic"][];
+        };
         PromoteWinnerRequest: {
             slot?: number | null;
             /** @description The reference's name for slot. */
@@ -2618,6 +2641,15 @@ export type components = {
          * @enum {string}
          */
         SchemeEnum: "RG" | "TG" | "TU";
+        SlotTraffic: {
+            /** @description Clicks and purchases reported for the slot, one count per entry of dates. */
+            conversions: number[];
+            id: number;
+            /** @description One count per entry of dates. */
+            impressions: number[];
+            is_active: boolean;
+            name: string;
+        };
         SplitConfig: {
             readonly created_by: number | null;
             /** Format: double */
@@ -8328,6 +8360,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectSummary"];
+                };
+            };
+            /** @description The request is malformed; the message and `fields` say what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No valid credentials (token or API key) came with the request. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The credentials may not do this (an API key's scope, a staff-only action). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description What the path names does not exist or is not the caller's, or no such page. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    project_traffic_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectTraffic"];
                 };
             };
             /** @description The request is malformed; the message and `fields` say what to change. */
