@@ -62,6 +62,8 @@ export default tseslint.config(
             "/^slots\\.weight\\.problem\\./",
             "/^abtests\\.(status|arm|actions|metric)\\./",
             "/^conversions\\.type\\./",
+            "/^retraining\\.(status|triggerKind)\\./",
+            "/^users\\.account\\./",
           ],
         },
       ],

@@ -110,12 +110,23 @@ const detailReady = async (page) => {
   );
 };
 
+// The production section has its traffic: the first slot's line drawn (ARM_COLORS in
+// features/slots/traffic.ts), or the words saying there was none.
+const dashboardReady = (page) =>
+  page.waitForFunction(() => {
+    const section = document.querySelector("[data-testid=production]");
+    return section?.querySelector('[role=img] svg path[stroke="#2563eb"], [data-testid=production-no-traffic]') != null;
+  });
+
 const pages = [
   ["Projects list (baseline)", "/projects", heading("Projects")],
   ["API keys", `/projects/${PROJECT}/api-keys`, heading("API keys")],
   ["Deployment", `/projects/${PROJECT}/deployment`, heading("Deployment")],
   ["A/B tests", `/projects/${PROJECT}/ab-tests`, heading("A/B tests")],
   ["A/B test detail (90 days)", `/projects/${PROJECT}/ab-tests/${TEST}`, detailReady],
+  ["Retraining", `/projects/${PROJECT}/retraining`, heading("Retraining")],
+  ["Users", "/users", heading("Users")],
+  ["Dashboard with the 30-day traffic chart", `/projects/${PROJECT}`, dashboardReady],
 ];
 
 console.log("| page | JS + CSS transferred, first visit |");
@@ -153,5 +164,11 @@ const name = await requestsWhileTyping(`/projects/${PROJECT}/ab-tests`, async (p
   return page.getByRole("dialog").getByLabel("Name");
 }, () => "Homepage carousel");
 console.log(`| A/B test name | ${name.keystrokes} | ${name.during} | ${name.after} |`);
+const cron = await requestsWhileTyping(`/projects/${PROJECT}/retraining`, async (page) => {
+  const input = page.getByTestId("schedule-cron");
+  await input.waitFor();
+  return input;
+}, (saved) => (saved === "15 4 * * 1" ? "45 5 * * 2" : "15 4 * * 1"));
+console.log(`| retraining cron expression (explained by the server) | ${cron.keystrokes} | ${cron.during} | ${cron.after} |`);
 
 await browser.close();

@@ -178,15 +178,19 @@ test("an A/B test runs, counts conversions reported with the request ids, and pr
 
   // A key may make 100 requests a minute: this test and the one before stay under that.
   // Every user of the variant converts, none of the control's: a clear winner.
-  const events = [];
+  const events: { recommendation_request_id: string; user_id: string; item_id: string; event_type: string }[] = [];
   for (let user = 1; user <= 60; user += 1) {
     const answer = await predict(page.request, made.key, String(user));
     if (answer.slot_name === "challenger") {
       events.push({ recommendation_request_id: answer.request_id, user_id: String(user), item_id: answer.items[0]?.item_id ?? "1", event_type: "click" });
     }
   }
-  const reported = await page.request.post("/api/v1/conversion_event/", { headers: { "X-API-Key": made.key }, data: events });
-  expect(reported.status(), await reported.text()).toBe(201);
+  // The inference service writes its impressions in batches: until the last batch is in,
+  // the server refuses the whole report as naming requests it has not seen.
+  await expect(async () => {
+    const reported = await page.request.post("/api/v1/conversion_event/", { headers: { "X-API-Key": made.key }, data: events });
+    expect(reported.status(), await reported.text()).toBe(201);
+  }).toPass({ timeout: 30_000, intervals: [1_000, 2_000, 5_000] });
 
   await expect(page.getByTestId("abtest-arm-variant").getByTestId("abtest-conversions")).toHaveText(String(events.length), { timeout: 30_000 });
   await expect(page.getByTestId("abtest-verdict")).toHaveText("challenger converts better");
@@ -257,12 +261,79 @@ test("a slot in a running test cannot be deleted, and says why until the test en
   await expect(page.getByTestId("traffic-arm")).toHaveCount(2);
 });
 
+test("a retraining schedule explains its cron expression as it is typed, and a triggered run appears and finishes", async ({ browser }) => {
+  const page = await (await browser.newContext({ storageState: adminState })).newPage();
+  const previews: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("/cron_preview/")) previews.push(request.url());
+  });
+  await page.goto(`${made.projectPath}/retraining`);
+  await expect(page.getByText("This project has no retraining schedule yet.")).toBeVisible();
+  await expect(page.getByTestId("schedule-cron-description")).toHaveText("At 02:00, only on Sunday (UTC)");
+  const cron = page.getByTestId("schedule-cron");
+
+  // Typed key by key, the expression is explained once, after the typing stopped.
+  previews.length = 0;
+  await cron.fill("");
+  await cron.pressSequentially("61 * * * *", { delay: 40 });
+  await expect(page.getByText("Check each field's range, e.g. minute 0-59.")).toBeVisible();
+  await cron.fill("");
+  await cron.pressSequentially("30 3 * * *", { delay: 40 });
+  await expect(page.getByTestId("schedule-cron-description")).toHaveText("At 03:30 (UTC)");
+  expect(previews).toHaveLength(2);
+
+  await choose(page, page.getByLabel("Time zone"), /^Asia\/Tokyo$/);
+  await expect(page.getByTestId("schedule-cron-description")).toHaveText("At 03:30 (Asia/Tokyo)");
+  await expect(page.getByTestId("schedule-cron-next").getByRole("listitem")).toHaveCount(5);
+  await choose(page, page.getByLabel("Model configuration"), /^TopPopRecommender$/);
+  await page.getByTestId("schedule-save").click();
+  await expect(page.getByText("Schedule saved.")).toBeVisible();
+  await expect(page.getByTestId("retraining-next-run")).not.toHaveText("—");
+  const schedule = await api<{ results: { cron_expression: string; timezone: string; is_enabled: boolean }[] }>(
+    page,
+    "GET",
+    `/api/v1/retraining_schedule/?project=${made.projectId}`,
+  );
+  expect(schedule.results).toMatchObject([{ cron_expression: "30 3 * * *", timezone: "Asia/Tokyo", is_enabled: true }]);
+
+  await page.getByTestId("retraining-trigger").click();
+  await page.getByTestId("confirm-action").click();
+  const run = page.getByTestId("runs-table").locator("tbody tr").first();
+  await expect(run).toContainText("Manual");
+  await expect(run.getByTestId("run-status")).toHaveAttribute("data-status", "COMPLETED", { timeout: 240_000 });
+  await expect(run.getByRole("link", { name: /^Model #\d+$/ })).toBeVisible();
+  await expect(run).toContainText("100,000");
+});
+
+test("the dashboard shows each slot's traffic of the last 30 days, the schedule and the tests, with links to their pages", async ({ browser }) => {
+  const page = await (await browser.newContext({ storageState: adminState })).newPage();
+  await page.goto(made.projectPath);
+  const production = page.getByTestId("production");
+  await expect(production.getByTestId("production-schedule")).toContainText("At 03:30 (Asia/Tokyo)");
+  await expect(production.getByTestId("production-schedule")).toContainText("Succeeded");
+  await expect(production.getByTestId("production-tests")).toContainText("No A/B test is running.");
+  // Every recommendation of this file went to main or challenger, and the test's clicks to challenger.
+  const totals = production.getByTestId("production-totals").getByRole("listitem");
+  await expect(totals).toHaveCount(2);
+  await expect(totals.filter({ hasText: /^challenger: [\d,]+ impressions, [1-9]\d* conversions$/ })).toHaveCount(1);
+  await expect(totals.filter({ hasText: /^main: [1-9][\d,]* impressions, 0 conversions$/ })).toHaveCount(1);
+  await expect(production.getByRole("img", { name: /per day and slot over the last 30 days/ }).locator("svg")).toBeVisible();
+
+  await production.getByRole("link", { name: "Retraining settings and runs" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Retraining");
+  await page.goBack();
+  await production.getByRole("link", { name: "All A/B tests" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("A/B tests");
+});
+
 const PAGES = () => [
   { path: `${made.projectPath}/api-keys`, en: "API keys", ja: "API キー" },
   { path: `${made.projectPath}/deployment`, en: "Deployment", ja: "デプロイ" },
   { path: `${made.projectPath}/ab-tests`, en: "A/B tests", ja: "A/B テスト" },
   { path: made.testPath, en: "Popularity vs neighbours", ja: "Popularity vs neighbours" },
   { path: `${made.projectPath}/conversions`, en: "Conversions", ja: "コンバージョン" },
+  { path: `${made.projectPath}/retraining`, en: "Retraining", ja: "再学習" },
+  { path: made.projectPath, en: PROJECT, ja: PROJECT },
 ];
 
 for (const [locale, theme] of [

@@ -41,10 +41,20 @@ test("every page, in the light and the dark theme", async ({ browser }) => {
     expect(tuned.status).toBe("COMPLETED");
     expect(tuned.tuned_model).not.toBeNull();
   }).toPass({ timeout: 600_000 });
+  let configuration = 0;
   await expect(async () => {
     const model = await (await setup.request.get(`/api/v1/trained_model/${tuned.tuned_model}/`)).json();
     expect(model.status).toBe("COMPLETED");
+    configuration = model.configuration;
   }).toPass({ timeout: 600_000 });
+  // A weekly retraining of the tuned configuration, for the retraining page and the dashboard.
+  await post("/api/v1/retraining_schedule/", {
+    project: Number(project.split("/").pop()),
+    is_enabled: true,
+    cron_expression: "0 3 * * 1",
+    timezone: "Asia/Tokyo",
+    model_configuration: configuration,
+  });
 
   const pages = {
     projects: "/projects",
@@ -66,6 +76,7 @@ test("every page, in the light and the dark theme", async ({ browser }) => {
     deployment: `${project}/deployment`,
     "ab-tests": `${project}/ab-tests`,
     conversions: `${project}/conversions`,
+    retraining: `${project}/retraining`,
     password: "/account/password",
     users: "/users",
     "not-found": "/no-such-page",

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -214,3 +214,47 @@ def project_production(*, project_id: int) -> dict[str, Any]:
     for slot in slots:
         slot["traffic_share"] = slot["weight"] / total if total and slot["id"] in routed else 0.0
     return {"active_slots": slots, "running_ab_tests": running}
+
+
+# The dashboard's window of daily traffic, today included.
+TRAFFIC_DAYS = 30
+CONVERTING_EVENT_TYPES = (_CLICK, _PURCHASE)
+
+
+def project_daily_traffic(
+    *, project_id: int, today: date, days: int = TRAFFIC_DAYS
+) -> dict[str, Any]:
+    """Impressions and conversions (clicks and purchases) per UTC day for each slot of a
+    project, over the ``days`` days ending ``today``, zeros included; three queries
+    whatever the number of slots and days."""
+    start = today - timedelta(days=days - 1)
+    dates = [start + timedelta(days=offset) for offset in range(days)]
+    index = {day: position for position, day in enumerate(dates)}
+    slots: dict[int, dict[str, Any]] = {
+        row["id"]: {**row, "impressions": [0] * days, "conversions": [0] * days}
+        for row in DeploymentSlot.objects.filter(project_id=project_id)
+        .order_by("name", "id")
+        .values("id", "name", "is_active")
+    }
+    counted: tuple[tuple[str, QuerySet[Any]], ...] = (
+        ("impressions", Impression.objects.filter(project_id=project_id)),
+        (
+            "conversions",
+            ConversionEvent.objects.filter(
+                project_id=project_id, event_type__in=CONVERTING_EVENT_TYPES
+            ),
+        ),
+    )
+    for series, queryset in counted:
+        rows = (
+            queryset.filter(deployment_slot__isnull=False, timestamp__date__gte=start)
+            .annotate(day=TruncDate("timestamp"))
+            .order_by()
+            .values("deployment_slot", "day")
+            .annotate(n=Count("id"))
+            .values_list("deployment_slot", "day", "n")
+        )
+        for slot_id, day, n in rows:
+            if slot_id in slots and day in index:
+                slots[slot_id][series][index[day]] = n
+    return {"dates": dates, "slots": list(slots.values())}

@@ -156,3 +156,25 @@ class ConversionEventBatchSerializer(serializers.Serializer):
     """The reference's ``conversion_event/batch/`` body."""
 
     events = serializers.ListField(child=serializers.DictField(), allow_empty=True)
+
+
+class SlotTrafficSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    is_active = serializers.BooleanField()
+    impressions = serializers.ListField(
+        child=serializers.IntegerField(), help_text="One count per entry of dates."
+    )
+    conversions = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Clicks and purchases reported for the slot, one count per entry of dates.",
+    )
+
+
+class ProjectTrafficSerializer(serializers.Serializer[Any]):
+    """Shape of ``project_traffic/<id>/`` for the schema; the selector builds the data."""
+
+    dates = serializers.ListField(
+        child=serializers.DateField(), help_text="The last 30 days in UTC, today last."
+    )
+    slots = SlotTrafficSerializer(many=True)

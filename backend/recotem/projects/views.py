@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -20,6 +21,8 @@ from core.ownership import Requester
 from core.schema import ErrorEnvelopeSerializer
 from core.views import attachment
 from core.viewsets import BasenameChangeMixin, OwnedModelViewSet
+from deployments.selectors import project_daily_traffic
+from deployments.serializers import ProjectTrafficSerializer
 from projects import selectors, services
 from projects.ingestion import preview
 from projects.models import ItemMetaData, Project, TrainingData
@@ -74,6 +77,17 @@ class ProjectSummaryView(APIView):
         projects = selectors.project_list(requester=Requester.of(request))
         project = get_object_or_404(projects, pk=pk)
         return Response(selectors.project_summary(project=project))
+
+
+class ProjectTrafficView(APIView):
+    """Impressions and conversions per day and slot over the last 30 days, for charts."""
+
+    @extend_schema(responses=ProjectTrafficSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        projects = selectors.project_list(requester=Requester.of(request))
+        project = get_object_or_404(projects, pk=pk)
+        traffic = project_daily_traffic(project_id=project.pk, today=timezone.now().date())
+        return Response(ProjectTrafficSerializer(traffic).data)
 
 
 class SampleProjectView(APIView):

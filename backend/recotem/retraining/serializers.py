@@ -10,7 +10,12 @@ from core.limits import DEFAULT_RETRIES, DEFAULT_TRIALS, MAX_RETRIES, MAX_TRIALS
 from deployments.models import DeploymentSlot
 from projects.models import Project, TrainingData
 from retraining import cron
-from retraining.models import SCHEDULE_SETTINGS, RetrainingRun, RetrainingSchedule
+from retraining.models import (
+    DEFAULT_TIMEZONE,
+    SCHEDULE_SETTINGS,
+    RetrainingRun,
+    RetrainingSchedule,
+)
 from training.models import ModelConfiguration
 from tuning.models import EvaluationConfig, SplitConfig
 
@@ -67,3 +72,13 @@ class RetrainingRunSerializer(serializers.ModelSerializer):
             "ins_datetime",
         )
         read_only_fields = fields
+
+
+class CronPreviewQuerySerializer(serializers.Serializer):
+    cron_expression = serializers.CharField(max_length=100)
+    timezone = serializers.CharField(max_length=64, default=DEFAULT_TIMEZONE)
+
+
+class CronPreviewSerializer(serializers.Serializer):
+    description = serializers.CharField()
+    next_runs = serializers.ListField(child=serializers.DateTimeField())

@@ -10,9 +10,14 @@ from rest_framework.response import Response
 
 from core.ownership import Requester, visible_to
 from core.viewsets import OwnedModelViewSet
-from retraining import services
+from retraining import selectors, services
 from retraining.models import RetrainingRun, RetrainingSchedule
-from retraining.serializers import RetrainingRunSerializer, RetrainingScheduleSerializer
+from retraining.serializers import (
+    CronPreviewQuerySerializer,
+    CronPreviewSerializer,
+    RetrainingRunSerializer,
+    RetrainingScheduleSerializer,
+)
 
 
 class RetrainingScheduleViewSet(OwnedModelViewSet):
@@ -28,6 +33,18 @@ class RetrainingScheduleViewSet(OwnedModelViewSet):
         serializer.instance = services.retraining_schedule_update(
             schedule=self.get_object(), data=dict(serializer.validated_data)
         )
+
+    @extend_schema(parameters=[CronPreviewQuerySerializer], responses={200: CronPreviewSerializer})
+    @action(detail=False, methods=["get"], url_path="cron_preview")
+    def cron_preview(self, request: Request) -> Response:
+        """The description and next runs of a cron expression, checked as saving it would be."""
+        query = CronPreviewQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        preview = selectors.cron_preview(
+            expression=query.validated_data["cron_expression"],
+            timezone_name=query.validated_data["timezone"],
+        )
+        return Response(CronPreviewSerializer(preview).data)
 
     @extend_schema(request=None, responses={202: RetrainingRunSerializer})
     @action(detail=True, methods=["post"])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -111,3 +112,38 @@ def test_deleting_the_project_removes_the_beat_entry(client: APIClient, project:
 def test_next_run_honours_the_timezone() -> None:
     after = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
     assert next_run("30 9 * * *", "Europe/Paris", after) == datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
+
+
+PREVIEW = f"{SCHEDULES}cron_preview/"
+
+
+def test_cron_preview_describes_and_lists_the_next_runs(client: APIClient) -> None:
+    response = client.get(PREVIEW, {"cron_expression": "30 4 * * 1", "timezone": "Asia/Tokyo"})
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["description"] == "At 04:30, only on Monday (Asia/Tokyo)"
+    runs = [datetime.fromisoformat(run) for run in body["next_runs"]]
+    assert len(runs) == 5
+    assert all(run.astimezone(UTC).hour == 19 and run.minute == 30 for run in runs)
+    assert all((later - earlier).days == 7 for earlier, later in itertools.pairwise(runs))
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"cron_expression": "0 2 * *"}, "cron_expression"),
+        ({"cron_expression": "* * * * *"}, "cron_expression"),
+        ({"cron_expression": "0 2 * * *", "timezone": "Mars/Olympus"}, "timezone"),
+        ({}, "cron_expression"),
+    ],
+)
+def test_cron_preview_gives_the_error_saving_would(
+    client: APIClient, query: dict[str, str], field: str
+) -> None:
+    response = client.get(PREVIEW, query)
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+
+
+def test_cron_preview_needs_a_session(anon_client: APIClient) -> None:
+    assert anon_client.get(PREVIEW, {"cron_expression": "0 2 * * *"}).status_code in {401, 403}

@@ -960,6 +960,23 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/project_traffic/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Impressions and conversions per day and slot over the last 30 days, for charts. */
+        get: operations["project_traffic_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/project/": {
         parameters: {
             query?: never;
@@ -1131,6 +1148,23 @@ export type paths = {
          *     Rows of other tenants answer 404, not 403, so their existence is not revealed.
          */
         post: operations["retraining_schedule_trigger_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/retraining_schedule/cron_preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The description and next runs of a cron expression, checked as saving it would be. */
+        get: operations["retraining_schedule_cron_preview_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1787,6 +1821,10 @@ export type components = {
         };
         Created: {
             created: number;
+        };
+        CronPreview: {
+            description: string;
+            next_runs: string[];
         };
         Csrf: {
             csrf_token: string;
@@ -2466,6 +2504,12 @@ export type components = {
                 [key: string]: number;
             };
         };
+        /** @description Shape of ``project_traffic/<id>/`` for the schema; the selector builds the data. */
+        ProjectTraffic: {
+            /** @description The last 30 days in UTC, today last. */
+            dates: string[];
+            slots: components["schemas"]["SlotTraffic"][];
+        };
         PromoteWinnerRequest: {
             slot?: number | null;
             /** @description The reference's name for slot. */
@@ -2597,6 +2641,15 @@ export type components = {
          * @enum {string}
          */
         SchemeEnum: "RG" | "TG" | "TU";
+        SlotTraffic: {
+            /** @description Clicks and purchases reported for the slot, one count per entry of dates. */
+            conversions: number[];
+            id: number;
+            /** @description One count per entry of dates. */
+            impressions: number[];
+            is_active: boolean;
+            name: string;
+        };
         SplitConfig: {
             readonly created_by: number | null;
             /** Format: double */
@@ -8356,6 +8409,72 @@ export interface operations {
             };
         };
     };
+    project_traffic_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectTraffic"];
+                };
+            };
+            /** @description The request is malformed; the message and `fields` say what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No valid credentials (token or API key) came with the request. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The credentials may not do this (an API key's scope, a staff-only action). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description What the path names does not exist or is not the caller's, or no such page. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     project_list: {
         parameters: {
             query?: {
@@ -9528,6 +9647,73 @@ export interface operations {
             };
             /** @description The request body is larger than the server accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    retraining_schedule_cron_preview_retrieve: {
+        parameters: {
+            query: {
+                cron_expression: string;
+                timezone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CronPreview"];
+                };
+            };
+            /** @description The request is malformed; the message and `fields` say what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No valid credentials (token or API key) came with the request. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The credentials may not do this (an API key's scope, a staff-only action). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The current state refuses the request; the message says which state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

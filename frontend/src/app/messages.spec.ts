@@ -6,6 +6,8 @@ import { EVENT_TYPES } from "@/features/conversions/queries";
 import { MODEL_STATUSES, PREVIEW_MODES } from "@/features/models/queries";
 import { PIPELINE_STEPS } from "@/features/projects/pipeline";
 import { SAMPLE_PHASES } from "@/features/projects/sample";
+import { LAST_RUN_STATUSES, RUN_STATUSES, RUN_TRIGGERS } from "@/features/retraining/queries";
+import { ACCOUNT_ACTIONS } from "@/features/users/queries";
 import { METRICS, SPLIT_SCHEMES, TUNING_STATUSES } from "@/features/tuning/queries";
 import { THEMES } from "@/stores/ui";
 
@@ -57,6 +59,9 @@ describe("feature messages", () => {
       ...MODEL_STATUSES.map((status) => `models.detail.statusHelp.${status}`),
       ...PREVIEW_MODES.map((mode) => `models.preview.mode.${mode}`),
       ...SAMPLE_PHASES.map((phase) => `projects.sample.phase.${phase}`),
+      ...[...RUN_STATUSES, ...LAST_RUN_STATUSES].map((status) => `retraining.status.${status}`),
+      ...ACCOUNT_ACTIONS.flatMap((action) => ["named", "title", "question", "confirm"].map((part) => `users.account.${action}.${part}`)),
+      ...RUN_TRIGGERS.map((trigger) => `retraining.triggerKind.${trigger}`),
     ];
     expect(expected.filter((key) => !has(locale, key))).toEqual([]);
   });

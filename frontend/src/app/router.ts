@@ -198,6 +198,13 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: "conversions.list.title", section: "conversions" },
       },
       {
+        path: "projects/:projectId(\\d+)/retraining",
+        name: "retraining",
+        component: () => import("@/features/retraining/RetrainingPage.vue"),
+        props: projectId,
+        meta: { title: "retraining.title", section: "retraining" },
+      },
+      {
         path: "users",
         name: "users",
         component: () => import("@/features/users/UsersListPage.vue"),

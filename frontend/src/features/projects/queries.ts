@@ -16,6 +16,7 @@ export const projectKeys = {
   list: (params: ProjectListParams) => [...projectKeys.lists(), params] as const,
   detail: (id: number) => [...projectKeys.all, "detail", id] as const,
   summary: (id: number) => [...projectKeys.all, "summary", id] as const,
+  traffic: (id: number) => [...projectKeys.all, "traffic", id] as const,
 };
 
 export function useProjectList(params: MaybeRefOrGetter<ProjectListParams>) {
@@ -76,5 +77,13 @@ export function useSampleProjectCreate() {
   return useMutation({
     mutationFn: () => unwrap(api.POST("/api/v1/sample_project/")),
     onSuccess: () => client.invalidateQueries({ queryKey: projectKeys.lists() }),
+  });
+}
+
+/** Impressions and conversions per day and slot over the last 30 days. */
+export function useProjectTraffic(id: MaybeRefOrGetter<number>) {
+  return useQuery({
+    queryKey: computed(() => projectKeys.traffic(toValue(id))),
+    queryFn: () => unwrap(api.GET("/api/v1/project_traffic/{id}/", { params: { path: { id: toValue(id) } } })),
   });
 }
