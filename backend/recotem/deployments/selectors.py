@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -230,6 +230,7 @@ def project_daily_traffic(
     start = today - timedelta(days=days - 1)
     dates = [start + timedelta(days=offset) for offset in range(days)]
     index = {day: position for position, day in enumerate(dates)}
+    since = datetime.combine(start, time.min, tzinfo=UTC)
     slots: dict[int, dict[str, Any]] = {
         row["id"]: {**row, "impressions": [0] * days, "conversions": [0] * days}
         for row in DeploymentSlot.objects.filter(project_id=project_id)
@@ -247,8 +248,8 @@ def project_daily_traffic(
     )
     for series, queryset in counted:
         rows = (
-            queryset.filter(deployment_slot__isnull=False, timestamp__date__gte=start)
-            .annotate(day=TruncDate("timestamp"))
+            queryset.filter(deployment_slot__isnull=False, timestamp__gte=since)
+            .annotate(day=UTCDate("timestamp"))
             .order_by()
             .values("deployment_slot", "day")
             .annotate(n=Count("id"))
