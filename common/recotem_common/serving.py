@@ -59,6 +59,33 @@ def field_prefix(slot_id: int | None, model_id: int | None) -> str:
     return f"{slot}|{model}|"
 
 
+# One kind of answer as a worker counts it in memory: slot id, model id, HTTP status,
+# error code (None below 400) and latency bucket (:func:`bucket_of`).
+Answer = tuple[int | None, int | None, int, str | None, int]
+
+
+def answer_counts(answers: Mapping[Answer, int]) -> dict[str, int]:
+    """The hash fields, with what to add to each, for ``answers`` counted in memory."""
+    counts: dict[str, int] = defaultdict(int)
+    for (slot_id, model_id, status, error_code, bucket), count in answers.items():
+        prefix = field_prefix(slot_id, model_id)
+        counts[prefix + REQUESTS] += count
+        counts[f"{prefix}{STATUS}{status}"] += count
+        counts[f"{prefix}{BUCKET}{bucket}"] += count
+        if status >= 400:
+            counts[f"{prefix}{ERROR}{error_code or status}"] += count
+    return dict(counts)
+
+
+def add_counts(pipe: Any, project_id: int, minute: int, counts: Mapping[str, int]) -> None:
+    """Queue on a Redis pipeline (sync or asyncio) the commands adding ``counts`` to the
+    project's hash of that minute, which expires :data:`RETENTION_SECONDS` after it."""
+    key = figures_key(project_id, minute)
+    for name, count in counts.items():
+        pipe.hincrby(key, name, count)
+    pipe.expireat(key, minute * 60 + RETENTION_SECONDS)
+
+
 def percentile_ms(buckets: Mapping[int, int], fraction: float) -> float | None:
     """The latency below which ``fraction`` of the answers fell, interpolated linearly
     inside its bucket (the open last bucket answers its lower bound)."""

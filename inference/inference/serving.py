@@ -31,6 +31,10 @@ MODEL_STATE = "serving_model"
 SLOT_STATE = "serving_slot"
 
 
+# (project, minute) -> answer -> count
+Pending = dict[tuple[int, int], dict[serving.Answer, int]]
+
+
 def attribute(scope: Scope, name: str, value: int) -> None:
     """Name the project, slot or model a request's answer counts for."""
     scope.setdefault("state", {})[name] = value
@@ -41,7 +45,7 @@ class ServingRecorder:
         self._redis = redis
         self._flush_seconds = flush_seconds
         # (project, minute) -> field -> count
-        self._pending: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._pending: Pending = defaultdict(lambda: defaultdict(int))
         self._lock = asyncio.Lock()
         self.started_at = time.time()
         # Unique per app, so two apps in one process (tests) count as two workers.
@@ -57,35 +61,23 @@ class ServingRecorder:
         error_code: str | None,
         elapsed_seconds: float,
     ) -> None:
-        counts = self._pending[project_id, serving.minute_of(time.time())]
-        prefix = serving.field_prefix(slot_id, model_id)
-        counts[prefix + serving.REQUESTS] += 1
-        counts[f"{prefix}{serving.STATUS}{status}"] += 1
-        counts[f"{prefix}{serving.BUCKET}{serving.bucket_of(elapsed_seconds * 1000)}"] += 1
-        if status >= 400:
-            counts[f"{prefix}{serving.ERROR}{error_code or status}"] += 1
+        # Only a tuple and a dictionary increment here; the hash fields are spelled
+        # out once per flush.
+        answer = (slot_id, model_id, status, error_code, serving.bucket_of(elapsed_seconds * 1000))
+        self._pending[project_id, serving.minute_of(time.time())][answer] += 1
 
     @property
     def pending(self) -> int:
         """Requests counted here and not yet added in Redis."""
-        suffix = "|" + serving.REQUESTS
-        return sum(
-            count
-            for counts in self._pending.values()
-            for name, count in counts.items()
-            if name.endswith(suffix)
-        )
+        return sum(sum(answers.values()) for answers in self._pending.values())
 
     async def flush(self) -> None:
         async with self._lock:
             pending, self._pending = self._pending, defaultdict(lambda: defaultdict(int))
             now = time.time()
             pipe = self._redis.pipeline(transaction=False)
-            for (project_id, minute), counts in pending.items():
-                key = serving.figures_key(project_id, minute)
-                for name, count in counts.items():
-                    pipe.hincrby(key, name, count)
-                pipe.expireat(key, minute * 60 + serving.RETENTION_SECONDS)
+            for (project_id, minute), answers in pending.items():
+                serving.add_counts(pipe, project_id, minute, serving.answer_counts(answers))
             pipe.hset(serving.INSTANCES_KEY, self._instance, f"{self.started_at}:{now}")
             try:
                 await pipe.execute()
@@ -93,14 +85,14 @@ class ServingRecorder:
                 self._put_back(pending, now)
                 logger.warning("Could not store serving figures", exc_info=True)
 
-    def _put_back(self, pending: dict[tuple[int, int], dict[str, int]], now: float) -> None:
+    def _put_back(self, pending: Pending, now: float) -> None:
         oldest = serving.minute_of(now - serving.RETENTION_SECONDS)
-        for (project_id, minute), counts in pending.items():
+        for (project_id, minute), answers in pending.items():
             if minute < oldest:
                 continue
             target = self._pending[project_id, minute]
-            for name, count in counts.items():
-                target[name] += count
+            for answer, count in answers.items():
+                target[answer] += count
 
     async def read(self, project_id: int, *, minutes: int) -> dict[str, Any]:
         now = time.time()

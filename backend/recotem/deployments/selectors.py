@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 import math
+import time
 from datetime import date, datetime
 from typing import Any
 
+import redis
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from core.events import model_events_redis
+from core.exceptions import SourceUnavailable
 from deployments.models import ABTest, ConversionEvent, DeploymentSlot, Impression
 from deployments.stats import ArmCounts, compare, msprt_p_value
+from projects.models import Project
+from recotem_common import serving
 from recotem_common.routing import routed_slot_ids
 
 _CLICK, _PURCHASE = ConversionEvent.EventType.CLICK, ConversionEvent.EventType.PURCHASE
@@ -221,3 +227,25 @@ def project_production(*, project_id: int) -> dict[str, Any]:
     for slot in slots:
         slot["traffic_share"] = slot["weight"] / total if total and slot["id"] in routed else 0.0
     return {"active_slots": slots, "running_ab_tests": running}
+
+
+def serving_figures(*, project: Project, minutes: int) -> dict[str, Any]:
+    """The inference service's figures for ``project`` over the last ``minutes``, as
+    every worker counted them (``recotem_common.serving``), with each slot's name."""
+    now = time.time()
+    try:
+        with model_events_redis().pipeline(transaction=False) as pipe:
+            for key in serving.keys_to_read(project.pk, now=now, minutes=minutes):
+                pipe.hgetall(key)
+            replies = pipe.execute()
+    except redis.RedisError as exc:
+        raise SourceUnavailable(
+            "The serving figures could not be read from Redis (MODEL_EVENTS_REDIS_URL); "
+            "try again once it is reachable."
+        ) from exc
+    figures = serving.report(project.pk, replies, now=now, minutes=minutes)
+    names = dict(DeploymentSlot.objects.filter(project=project).values_list("pk", "name"))
+    for slot in figures["slots"]:
+        # None for requests straight to a model, and for a slot deleted since.
+        slot["slot_name"] = names.get(slot["slot_id"])
+    return figures
