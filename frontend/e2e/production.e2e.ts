@@ -155,6 +155,24 @@ test("two slots at 70/30 split the traffic, and the inference answers name them"
   expect([...served].sort()).toEqual(["challenger", "main"]);
 });
 
+test("the Serving page counts the predictions made through the proxy, per slot", async ({ browser }) => {
+  const page = await (await browser.newContext({ storageState: adminState })).newPage();
+  await page.goto(`${made.projectPath}/serving`);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Serving");
+  // The previous test asked for 30 users' recommendations (and one from the try-it panel);
+  // each inference worker adds its counts to Redis once a second.
+  const requests = page.getByTestId("serving-requests");
+  await expect(async () => {
+    await page.reload();
+    expect(Number((await requests.textContent())?.replace(/\D/g, ""))).toBeGreaterThanOrEqual(30);
+  }).toPass({ timeout: 30_000 });
+  await expect(page.getByTestId("serving-error-rate")).toHaveText("0.00%");
+  const slots = page.getByTestId("serving-slot");
+  await expect(slots).toHaveCount(2);
+  await expect(slots).toContainText([/main|challenger/, /main|challenger/]);
+  await expect(page.getByRole("img", { name: /requests per minute/i })).toBeVisible();
+});
+
 test("an A/B test runs, counts conversions reported with the request ids, and promotes its winner", async ({ browser }) => {
   const page = await (await browser.newContext({ storageState: adminState })).newPage();
   await page.goto(`${made.projectPath}/ab-tests`);
@@ -185,8 +203,12 @@ test("an A/B test runs, counts conversions reported with the request ids, and pr
       events.push({ recommendation_request_id: answer.request_id, user_id: String(user), item_id: answer.items[0]?.item_id ?? "1", event_type: "click" });
     }
   }
-  const reported = await page.request.post("/api/v1/conversion_event/", { headers: { "X-API-Key": made.key }, data: events });
-  expect(reported.status(), await reported.text()).toBe(201);
+  // The inference service stores impressions every half second; a batch naming one not
+  // stored yet is refused whole, so it is sent again until every impression is there.
+  await expect(async () => {
+    const reported = await page.request.post("/api/v1/conversion_event/", { headers: { "X-API-Key": made.key }, data: events });
+    expect(reported.status(), await reported.text()).toBe(201);
+  }).toPass({ timeout: 10_000 });
 
   await expect(page.getByTestId("abtest-arm-variant").getByTestId("abtest-conversions")).toHaveText(String(events.length), { timeout: 30_000 });
   await expect(page.getByTestId("abtest-verdict")).toHaveText("challenger converts better");
@@ -263,6 +285,7 @@ const PAGES = () => [
   { path: `${made.projectPath}/ab-tests`, en: "A/B tests", ja: "A/B テスト" },
   { path: made.testPath, en: "Popularity vs neighbours", ja: "Popularity vs neighbours" },
   { path: `${made.projectPath}/conversions`, en: "Conversions", ja: "コンバージョン" },
+  { path: `${made.projectPath}/serving`, en: "Serving", ja: "配信状況" },
 ];
 
 for (const [locale, theme] of [
