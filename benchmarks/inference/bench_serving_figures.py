@@ -112,7 +112,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         model = world.model_id
         requests: dict[str, tuple[str, str, dict[str, Any]]] = {
             "recorded": ("POST", f"/predict/{model}", {}),
-            "unrecorded": ("POST", f"/unrecorded/predict/{model}", {}),
+            "unrecorded": ("POST", f"/predict/unrecorded/{model}", {}),
         }
         asyncio.run(paired_latencies(base, world.api_key, requests, 100))
         time.sleep(FLUSHED_SECONDS)

@@ -4,14 +4,14 @@ Started by ``run.py`` as ``uvicorn noop_app:create --factory``; everything but t
 routes (middleware, error handling, settings, lifespan) is the production app:
 
 * ``POST /noop``: the ceiling of the stack;
-* ``POST /unrecorded/predict/{model_id}``: the production predict endpoint behind a key
+* ``POST /predict/unrecorded/{model_id}``: the production predict endpoint behind a key
   check that leaves the request out of the serving figures, the baseline of
   ``bench_serving_figures.py``.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from inference.deps import ApiKeyAuth
 from inference.main import create_app
@@ -26,24 +26,20 @@ class UnrecordedRoute(KeyedRoute):
 
 
 def create() -> FastAPI:
+    # In the production predict router, first: the production route fails only this
+    # one's pattern before it matches, and no routing step differs otherwise.
+    predict.router.add_api_route(
+        "/unrecorded/{model_id}",
+        predict.predict,
+        methods=["POST"],
+        include_in_schema=False,
+        route_class_override=UnrecordedRoute,
+    )
+    predict.router.routes.insert(0, predict.router.routes.pop())
     app = create_app()
 
     @app.post("/noop")
     async def noop() -> dict[str, bool]:
         return {"ok": True}
 
-    unrecorded = APIRouter(prefix="/unrecorded/predict", route_class=UnrecordedRoute)
-    unrecorded.add_api_route(
-        "/{model_id}", predict.predict, methods=["POST"], include_in_schema=False
-    )
-    app.include_router(unrecorded)
-    # Just before the production predict routes in the routing table, so both are
-    # matched after the same routes (the production one also fails this one first).
-    node = app.router.routes.pop()
-    production = next(
-        index
-        for index, route in enumerate(app.router.routes)
-        if getattr(route, "original_router", None) is predict.router
-    )
-    app.router.routes.insert(production, node)
     return app
