@@ -196,7 +196,7 @@ test("an A/B test runs, counts conversions reported with the request ids, and pr
 
   // A key may make 100 requests a minute: this test and the one before stay under that.
   // Every user of the variant converts, none of the control's: a clear winner.
-  const events = [];
+  const events: { recommendation_request_id: string; user_id: string; item_id: string; event_type: string }[] = [];
   for (let user = 1; user <= 60; user += 1) {
     const answer = await predict(page.request, made.key, String(user));
     if (answer.slot_name === "challenger") {
