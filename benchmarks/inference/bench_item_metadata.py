@@ -24,8 +24,7 @@ import statistics
 import time
 from typing import Any
 
-import aiohttp
-from run import DOCS, USER_IDS, _ms, _server_ms, _wrap, served_world, update_docs
+from run import DOCS, _wrap, paired_latencies, served_world, update_docs
 
 from inference.content import ContentIndex
 from testbed.world import DESCRIBED_ITEMS, ml100k_item_metadata
@@ -33,43 +32,6 @@ from testbed.world import DESCRIBED_ITEMS, ml100k_item_metadata
 HOST = os.environ.get("BENCH_HOST", "127.0.0.1")
 DETAILS = {"fields": ["title", "genres"]}
 SECTION = "## Item metadata in answers"
-
-
-async def _paired(
-    base: str, key: str, requests: dict[str, tuple[str, str, dict[str, Any]]], pairs: int
-) -> dict[str, dict[str, float]]:
-    """Latencies of each named request (method, path, JSON body or query), sent one after
-    the other in every round, in an order that turns each round, so that the machine's
-    other load falls on all of them alike."""
-    client: dict[str, list[float]] = {name: [] for name in requests}
-    server: dict[str, list[float]] = {name: [] for name in requests}
-    names = list(requests)
-    async with aiohttp.ClientSession(headers={"X-API-Key": key}) as session:
-        for number in range(pairs):
-            shift = number % len(names)
-            for name in names[shift:] + names[:shift]:
-                method, path, payload = requests[name]
-                user = USER_IDS[number % len(USER_IDS)]
-                body = {"user_id": user, "cutoff": 10, **payload} if method == "POST" else None
-                query = payload if method == "GET" else None
-                started = time.perf_counter()
-                async with session.request(
-                    method, f"{base}{path}", json=body, params=query
-                ) as response:
-                    await response.read()
-                    if response.status != 200:
-                        raise RuntimeError(f"{name}: {response.status} {await response.text()}")
-                    server[name].append(_server_ms(response.headers) / 1000)
-                client[name].append(time.perf_counter() - started)
-    return {
-        name: {
-            "client_p50_ms": _ms(client[name], 50),
-            "client_p99_ms": _ms(client[name], 99),
-            "server_p50_ms": _ms(server[name], 50),
-            "server_p99_ms": _ms(server[name], 99),
-        }
-        for name in requests
-    }
 
 
 LABELS = {
@@ -161,8 +123,8 @@ def main() -> None:
             "similar_content": ("GET", f"/similar/{model}/{cold}", {}),
             "similar_genres": ("GET", f"/similar/{model}/{cold}", {"content_fields": "genres"}),
         }
-        asyncio.run(_paired(base, world.api_key, requests, 50))
-        timings = asyncio.run(_paired(base, world.api_key, requests, args.pairs))
+        asyncio.run(paired_latencies(base, world.api_key, requests, 50))
+        timings = asyncio.run(paired_latencies(base, world.api_key, requests, args.pairs))
     results: dict[str, Any] = {"timings": timings, "content_compute_us": _content_compute_us()}
     results["config"] = {
         "date": dt.date.today().isoformat(),

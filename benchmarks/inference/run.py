@@ -183,6 +183,44 @@ def _server_ms(headers: Any) -> float:
     return float(headers.get("server-timing", "app;dur=nan").split("dur=", 1)[1])
 
 
+async def paired_latencies(
+    base: str, key: str, requests: dict[str, tuple[str, str, dict[str, Any]]], pairs: int
+) -> dict[str, dict[str, float]]:
+    """Latencies of each named request (method, path, JSON body or query), sent one after
+    the other in every round, in an order that turns each round, so that the machine's
+    other load falls on all of them alike."""
+    client: dict[str, list[float]] = {name: [] for name in requests}
+    server: dict[str, list[float]] = {name: [] for name in requests}
+    names = list(requests)
+    async with aiohttp.ClientSession(headers={"X-API-Key": key}) as session:
+        for number in range(pairs):
+            shift = number % len(names)
+            for name in names[shift:] + names[:shift]:
+                method, path, payload = requests[name]
+                user = USER_IDS[number % len(USER_IDS)]
+                body = {"user_id": user, "cutoff": 10, **payload} if method == "POST" else None
+                query = payload if method == "GET" else None
+                started = time.perf_counter()
+                async with session.request(
+                    method, f"{base}{path}", json=body, params=query
+                ) as response:
+                    await response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"{name}: {response.status} {await response.text()}")
+                    server[name].append(_server_ms(response.headers) / 1000)
+                client[name].append(time.perf_counter() - started)
+    return {
+        name: {
+            "client_p50_ms": _ms(client[name], 50),
+            "client_p99_ms": _ms(client[name], 99),
+            "server_p50_ms": _ms(server[name], 50),
+            "server_p99_ms": _ms(server[name], 99),
+            "server_mean_ms": round(statistics.fmean(server[name]) * 1000, 4),
+        }
+        for name in requests
+    }
+
+
 async def _batch(base: str, world: World, rounds: int) -> dict[str, float]:
     server: list[float] = []
     client: list[float] = []

@@ -155,6 +155,24 @@ test("two slots at 70/30 split the traffic, and the inference answers name them"
   expect([...served].sort()).toEqual(["challenger", "main"]);
 });
 
+test("the Serving page counts the predictions made through the proxy, per slot", async ({ browser }) => {
+  const page = await (await browser.newContext({ storageState: adminState })).newPage();
+  await page.goto(`${made.projectPath}/serving`);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Serving");
+  // The previous test asked for 30 users' recommendations (and one from the try-it panel);
+  // each inference worker adds its counts to Redis once a second.
+  const requests = page.getByTestId("serving-requests");
+  await expect(async () => {
+    await page.reload();
+    expect(Number((await requests.textContent())?.replace(/\D/g, ""))).toBeGreaterThanOrEqual(30);
+  }).toPass({ timeout: 30_000 });
+  await expect(page.getByTestId("serving-error-rate")).toHaveText("0.00%");
+  const slots = page.getByTestId("serving-slot");
+  await expect(slots).toHaveCount(2);
+  await expect(slots).toContainText([/main|challenger/, /main|challenger/]);
+  await expect(page.getByRole("img", { name: /requests per minute/i })).toBeVisible();
+});
+
 test("an A/B test runs, counts conversions reported with the request ids, and promotes its winner", async ({ browser }) => {
   const page = await (await browser.newContext({ storageState: adminState })).newPage();
   await page.goto(`${made.projectPath}/ab-tests`);
@@ -334,6 +352,7 @@ const PAGES = () => [
   { path: `${made.projectPath}/conversions`, en: "Conversions", ja: "コンバージョン" },
   { path: `${made.projectPath}/retraining`, en: "Retraining", ja: "再学習" },
   { path: made.projectPath, en: PROJECT, ja: PROJECT },
+  { path: `${made.projectPath}/serving`, en: "Serving", ja: "配信状況" },
 ];
 
 for (const [locale, theme] of [

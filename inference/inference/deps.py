@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inference.auth import require_scope
 from inference.runtime import Runtime
 from inference.selectors import KeyState
+from inference.serving import PROJECT_STATE, attribute
 from recotem_common.api_keys import SCOPE_PREDICT, SCOPE_READ
 
 API_KEY_HEADER = "X-API-Key"
@@ -50,7 +51,7 @@ class ApiKeyAuth(SecurityBase):
     class (``inference.parsing.KeyedRoute``) calls it before their endpoints run.
     """
 
-    def __init__(self, *scopes: str) -> None:
+    def __init__(self, *scopes: str, serving: bool = False) -> None:
         self.model = APIKey(
             **{"in": APIKeyIn.header},
             name=API_KEY_HEADER,
@@ -58,6 +59,8 @@ class ApiKeyAuth(SecurityBase):
         )
         self.scheme_name = "APIKeyHeader"
         self.scopes = scopes
+        # Whether the routes behind this key count in the project's serving figures.
+        self.serving = serving
 
     async def __call__(self, request: Request) -> KeyState:
         runtime = runtime_of(request)
@@ -66,12 +69,15 @@ class ApiKeyAuth(SecurityBase):
             raw_key.strip() if raw_key else None,
             client=request.client.host if request.client else "",
         )
+        if self.serving:
+            # From here on, the answer (a 429 or 403 included) counts for the project.
+            attribute(request.scope, PROJECT_STATE, key.project_id)
         runtime.limiter.check(api_key_id=key.api_key_id)
         require_scope(key, *self.scopes)
         return key
 
 
-PREDICT_KEY = ApiKeyAuth(SCOPE_PREDICT)
+PREDICT_KEY = ApiKeyAuth(SCOPE_PREDICT, serving=True)
 ApiKeyDep = Annotated[KeyState, Depends(PREDICT_KEY)]
 LISTING_KEY = ApiKeyAuth(SCOPE_PREDICT, SCOPE_READ)
 ListingKeyDep = Annotated[KeyState, Depends(LISTING_KEY)]

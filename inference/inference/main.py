@@ -15,7 +15,7 @@ from inference.log import configure_logging
 from inference.metrics import Metrics
 from inference.middleware import CorsMiddleware, RequestContextMiddleware
 from inference.openapi import install as install_openapi
-from inference.routes import health, models, predict, project, similar
+from inference.routes import health, models, predict, project, serving, similar
 from inference.runtime import Runtime
 from recotem_common.correlation import CORRELATION_HEADER
 
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(similar.router)
     app.include_router(models.router)
     app.include_router(health.router)
+    app.include_router(serving.router)
     install_openapi(app)
     app.state.settings = settings
     return app

@@ -1,7 +1,8 @@
 """Request bookkeeping as one plain ASGI middleware (cheaper than BaseHTTPMiddleware).
 
 It sets the correlation id for the request's logs and echoes it back, reports the
-server's own time in ``Server-Timing``, records metrics and the access log, and turns an
+server's own time in ``Server-Timing``, records metrics, the serving figures of
+recommendation requests (``inference.serving``) and the access log, and turns an
 unexpected exception into the error envelope so even a 500 carries the correlation id.
 It also bounds the request body: a ``Content-Length`` above the limit is answered 413
 before anything is read, and a body without one is counted while it streams in and
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inference.errors import PayloadTooLarge, PermissionDenied, handle_error
 from inference.metrics import Metrics
+from inference.serving import MODEL_STATE, PROJECT_STATE, SLOT_STATE
 from recotem_common.correlation import CORRELATION_HEADER, new_correlation_id
 from recotem_common.errors import error_body
 from recotem_common.logs import correlation_id
@@ -114,11 +116,23 @@ class RequestContextMiddleware:
     def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         route = _route_template(scope)
         method = scope["method"]
+        state = scope.get("state", {})
         self.metrics.requests.labels(method, route, str(status)).inc()
         self.metrics.latency.labels(method, route).observe(elapsed)
-        if status >= 400:
-            code = scope.get("state", {}).get("error_code", str(status))
+        code = state.get("error_code", str(status)) if status >= 400 else None
+        if code is not None:
             self.metrics.errors.labels(route, code).inc()
+        project_id = state.get(PROJECT_STATE)
+        if project_id is not None:
+            # Set once a recommendation request's key was verified (inference.deps).
+            scope["app"].state.runtime.serving.record(
+                project_id=project_id,
+                slot_id=state.get(SLOT_STATE),
+                model_id=state.get(MODEL_STATE),
+                status=status,
+                error_code=code,
+                elapsed_seconds=elapsed,
+            )
         if self.access_log:
             access_logger.info(
                 "%s %s %d %.1fms",

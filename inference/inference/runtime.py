@@ -22,6 +22,7 @@ from inference.model_cache import LoadedModel, ModelCache
 from inference.ratelimit import RateLimiter
 from inference.routing import SlotRouter
 from inference.selectors import ModelRecord, SlotRecord
+from inference.serving import ServingRecorder
 from inference.storage import create_store
 from recotem_common.artifact import signing_keys
 from recotem_common.events import ApiKeyRevoked, ModelEvent, ModelTrained, SlotsChanged
@@ -78,6 +79,7 @@ class Runtime:
             buffer_limit=settings.impression_buffer_limit,
             metrics=metrics,
         )
+        self.serving = ServingRecorder(redis=self.redis)
         self.listener = ModelEventListener(
             redis_url=settings.events_redis_url,
             on_event=self.handle_event,
@@ -97,6 +99,7 @@ class Runtime:
             asyncio.create_task(self.listener.run(), name="model-events"),
             asyncio.create_task(self.verifier.run_rechecks(), name="api-key-rechecks"),
             asyncio.create_task(self.impressions.run(), name="impressions"),
+            asyncio.create_task(self.serving.run(), name="serving-figures"),
             asyncio.create_task(self.limiter.run(), name="rate-limit-sync"),
             asyncio.create_task(self.key_failures.run(), name="key-failure-sync"),
         ]
@@ -107,6 +110,7 @@ class Runtime:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.listener.aclose()
         await self.impressions.flush()
+        await self.serving.flush()
         if self.impressions.pending:
             logger.error("%d impressions were not stored at shutdown", self.impressions.pending)
         await self.redis.aclose()

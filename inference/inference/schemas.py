@@ -241,3 +241,49 @@ class ErrorEnvelope(BaseModel):
 
     error: ErrorDetail
     detail: str = Field(description="The same message, for clients that read only this.")
+
+
+class ServingTally(BaseModel):
+    requests: int
+    successes: int
+    errors: int = Field(description="Answers with a 4xx or 5xx status.")
+    error_rate: float
+    p50_ms: float | None = Field(description="Median latency, from fixed buckets.")
+    p99_ms: float | None
+
+
+class ServingTotals(ServingTally):
+    statuses: dict[str, int] = Field(description="Answers by HTTP status.")
+    error_codes: dict[str, int] = Field(description="Error answers by error code.")
+
+
+class ServingMinute(ServingTally):
+    minute: int = Field(description="The minute's start, in Unix seconds.")
+
+
+class ServingSlot(BaseModel):
+    slot_id: int | None = Field(description="None for requests straight to a model.")
+    model_ids: list[int]
+    totals: ServingTotals
+    minutes: list[ServingMinute]
+
+
+class ServingModel(BaseModel):
+    model_id: int | None = Field(description="None for requests refused before a model.")
+    totals: ServingTotals
+
+
+class ServingFigures(BaseModel):
+    """Recommendation requests of one project across every worker, per slot and model."""
+
+    project_id: int
+    minutes: int
+    since: int = Field(description="The window's start, in Unix seconds.")
+    until: int
+    uptime_seconds: float | None = Field(
+        description="Since the oldest running worker started; None when none reported."
+    )
+    instances: int = Field(description="Workers that reported in the last 30 seconds.")
+    totals: ServingTotals
+    slots: list[ServingSlot]
+    models: list[ServingModel]

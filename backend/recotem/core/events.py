@@ -32,10 +32,16 @@ def _client(url: str) -> redis.Redis:
     )
 
 
+def model_events_redis() -> redis.Redis:
+    """The model-event Redis (db3), which also holds the inference service's serving
+    figures (``recotem_common.serving``)."""
+    return _client(settings.MODEL_EVENTS_REDIS_URL)
+
+
 def publish_model_event(event: ModelEvent) -> None:
     """Publish one event now."""
     try:
-        _client(settings.MODEL_EVENTS_REDIS_URL).publish(CHANNEL, encode_event(event))
+        model_events_redis().publish(CHANNEL, encode_event(event))
     except redis.RedisError:
         logger.exception("Could not publish model event %s", event)
 

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, time, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import redis
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from core.events import model_events_redis
+from core.exceptions import SourceUnavailable
 from core.functions import UTCDate
 from deployments.models import ABTest, ConversionEvent, DeploymentSlot, Impression
 from deployments.stats import ArmCounts, compare, msprt_p_value
+from projects.models import Project
+from recotem_common import serving
 from recotem_common.routing import routed_slot_ids
 
 _CLICK, _PURCHASE = ConversionEvent.EventType.CLICK, ConversionEvent.EventType.PURCHASE
@@ -230,7 +236,7 @@ def project_daily_traffic(
     start = today - timedelta(days=days - 1)
     dates = [start + timedelta(days=offset) for offset in range(days)]
     index = {day: position for position, day in enumerate(dates)}
-    since = datetime.combine(start, time.min, tzinfo=UTC)
+    since = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
     slots: dict[int, dict[str, Any]] = {
         row["id"]: {**row, "impressions": [0] * days, "conversions": [0] * days}
         for row in DeploymentSlot.objects.filter(project_id=project_id)
@@ -259,3 +265,25 @@ def project_daily_traffic(
             if slot_id in slots and day in index:
                 slots[slot_id][series][index[day]] = n
     return {"dates": dates, "slots": list(slots.values())}
+
+
+def serving_figures(*, project: Project, minutes: int) -> dict[str, Any]:
+    """The inference service's figures for ``project`` over the last ``minutes``, as
+    every worker counted them (``recotem_common.serving``), with each slot's name."""
+    now = time.time()
+    try:
+        with model_events_redis().pipeline(transaction=False) as pipe:
+            for key in serving.keys_to_read(project.pk, now=now, minutes=minutes):
+                pipe.hgetall(key)
+            replies = pipe.execute()
+    except redis.RedisError as exc:
+        raise SourceUnavailable(
+            "The serving figures could not be read from Redis (MODEL_EVENTS_REDIS_URL); "
+            "try again once it is reachable."
+        ) from exc
+    figures = serving.report(project.pk, replies, now=now, minutes=minutes)
+    names = dict(DeploymentSlot.objects.filter(project=project).values_list("pk", "name"))
+    for slot in figures["slots"]:
+        # None for requests straight to a model, and for a slot deleted since.
+        slot["slot_name"] = names.get(slot["slot_id"])
+    return figures

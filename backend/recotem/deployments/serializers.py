@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.fields import IdField, OwnedPrimaryKeyRelatedField
+from core.serializers import QuerySerializer
 from deployments.models import (
     DEFAULT_CONFIDENCE_LEVEL,
     DEFAULT_MIN_SAMPLE_SIZE,
@@ -16,6 +17,7 @@ from deployments.models import (
     DeploymentSlot,
 )
 from projects.models import Project
+from recotem_common.serving import MAX_MINUTES
 from training.models import TrainedModel
 from training.selectors import trained_model_basename
 
@@ -178,3 +180,75 @@ class ProjectTrafficSerializer(serializers.Serializer[Any]):
         child=serializers.DateField(), help_text="The last 30 days in UTC, today last."
     )
     slots = SlotTrafficSerializer(many=True)
+
+
+class ServingQuerySerializer(QuerySerializer):
+    minutes = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_MINUTES,
+        default=60,
+        help_text="How many minutes back, the current one included.",
+    )
+
+
+class ServingTallySerializer(serializers.Serializer[dict[str, Any]]):
+    requests = serializers.IntegerField()
+    successes = serializers.IntegerField()
+    # DRF's metaclass takes declared fields off the class, so Serializer.errors stays.
+    errors = serializers.IntegerField(  # type: ignore[assignment]
+        help_text="Answers with a 4xx or 5xx status."
+    )
+    error_rate = serializers.FloatField()
+    p50_ms = serializers.FloatField(
+        allow_null=True, help_text="Median latency, interpolated in fixed buckets."
+    )
+    p99_ms = serializers.FloatField(allow_null=True)
+
+
+class ServingTotalsSerializer(ServingTallySerializer):
+    statuses = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Answers by HTTP status."
+    )
+    error_codes = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Error answers by error code."
+    )
+
+
+class ServingMinuteSerializer(ServingTallySerializer):
+    minute = serializers.IntegerField(help_text="The minute's start, in Unix seconds.")
+
+
+class ServingSlotSerializer(serializers.Serializer[dict[str, Any]]):
+    slot_id = serializers.IntegerField(
+        allow_null=True, help_text="None for requests straight to a model."
+    )
+    slot_name = serializers.CharField(
+        allow_null=True, help_text="None without a slot, or for a slot deleted since."
+    )
+    model_ids = serializers.ListField(child=serializers.IntegerField())
+    totals = ServingTotalsSerializer()
+    minutes = ServingMinuteSerializer(many=True)
+
+
+class ServingModelSerializer(serializers.Serializer[dict[str, Any]]):
+    model_id = serializers.IntegerField(
+        allow_null=True, help_text="None for requests refused before their model was known."
+    )
+    totals = ServingTotalsSerializer()
+
+
+class ServingFiguresSerializer(serializers.Serializer[dict[str, Any]]):
+    project_id = serializers.IntegerField()
+    minutes = serializers.IntegerField()
+    since = serializers.IntegerField(help_text="The window's start, in Unix seconds.")
+    until = serializers.IntegerField()
+    uptime_seconds = serializers.FloatField(
+        allow_null=True,
+        help_text="Since the oldest running inference worker started; null when none reported.",
+    )
+    instances = serializers.IntegerField(
+        help_text="Inference workers that reported in the last 30 seconds."
+    )
+    totals = ServingTotalsSerializer()
+    slots = ServingSlotSerializer(many=True)
+    models = ServingModelSerializer(many=True)

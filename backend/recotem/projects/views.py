@@ -21,8 +21,12 @@ from core.ownership import Requester
 from core.schema import ErrorEnvelopeSerializer
 from core.views import attachment
 from core.viewsets import BasenameChangeMixin, OwnedModelViewSet
-from deployments.selectors import project_daily_traffic
-from deployments.serializers import ProjectTrafficSerializer
+from deployments.selectors import project_daily_traffic, serving_figures
+from deployments.serializers import (
+    ProjectTrafficSerializer,
+    ServingFiguresSerializer,
+    ServingQuerySerializer,
+)
 from projects import selectors, services
 from projects.ingestion import preview
 from projects.models import ItemMetaData, Project, TrainingData
@@ -69,6 +73,14 @@ class ProjectViewSet(OwnedModelViewSet):
 
     def perform_destroy(self, instance: Project) -> None:
         services.project_delete(project=instance)
+
+    @extend_schema(parameters=[ServingQuerySerializer], responses=ServingFiguresSerializer)
+    @action(detail=True, methods=["get"])
+    def serving(self, request: Request, pk: str | None = None) -> Response:
+        """The inference service's requests, errors and p50/p99 latency for this project,
+        per slot and minute, counted by every inference worker."""
+        query = ServingQuerySerializer.parse(request)
+        return Response(serving_figures(project=self.get_object(), **query))
 
 
 class ProjectSummaryView(APIView):

@@ -1039,6 +1039,26 @@ export type paths = {
         patch: operations["project_partial_update"];
         trace?: never;
     };
+    "/api/v1/project/{id}/serving/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The inference service's requests, errors and p50/p99 latency for this project,
+         *     per slot and minute, counted by every inference worker.
+         */
+        get: operations["project_serving_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/retraining_run/": {
         parameters: {
             query?: never;
@@ -2641,6 +2661,77 @@ export type components = {
          * @enum {string}
          */
         SchemeEnum: "RG" | "TG" | "TU";
+        ServingFigures: {
+            /** @description Inference workers that reported in the last 30 seconds. */
+            instances: number;
+            minutes: number;
+            models: components["schemas"]["ServingModel"][];
+            project_id: number;
+            /** @description The window's start, in Unix seconds. */
+            since: number;
+            slots: components["schemas"]["ServingSlot"][];
+            totals: components["schemas"]["ServingTotals"];
+            until: number;
+            /**
+             * Format: double
+             * @description Since the oldest running inference worker started; null when none reported.
+             */
+            uptime_seconds: number | null;
+        };
+        ServingMinute: {
+            /** Format: double */
+            error_rate: number;
+            /** @description Answers with a 4xx or 5xx status. */
+            errors: number;
+            /** @description The minute's start, in Unix seconds. */
+            minute: number;
+            /**
+             * Format: double
+             * @description Median latency, interpolated in fixed buckets.
+             */
+            p50_ms: number | null;
+            /** Format: double */
+            p99_ms: number | null;
+            requests: number;
+            successes: number;
+        };
+        ServingModel: {
+            /** @description None for requests refused before their model was known. */
+            model_id: number | null;
+            totals: components["schemas"]["ServingTotals"];
+        };
+        ServingSlot: {
+            minutes: components["schemas"]["ServingMinute"][];
+            model_ids: number[];
+            /** @description None for requests straight to a model. */
+            slot_id: number | null;
+            /** @description None without a slot, or for a slot deleted since. */
+            slot_name: string | null;
+            totals: components["schemas"]["ServingTotals"];
+        };
+        ServingTotals: {
+            /** @description Error answers by error code. */
+            error_codes: {
+                [key: string]: number;
+            };
+            /** Format: double */
+            error_rate: number;
+            /** @description Answers with a 4xx or 5xx status. */
+            errors: number;
+            /**
+             * Format: double
+             * @description Median latency, interpolated in fixed buckets.
+             */
+            p50_ms: number | null;
+            /** Format: double */
+            p99_ms: number | null;
+            requests: number;
+            /** @description Answers by HTTP status. */
+            statuses: {
+                [key: string]: number;
+            };
+            successes: number;
+        };
         SlotTraffic: {
             /** @description Clicks and purchases reported for the slot, one count per entry of dates. */
             conversions: number[];
@@ -8934,6 +9025,85 @@ export interface operations {
             };
             /** @description The request body is larger than the server accepts. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After header's seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    project_serving_retrieve: {
+        parameters: {
+            query?: {
+                /** @description How many minutes back, the current one included. */
+                minutes?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this project. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServingFigures"];
+                };
+            };
+            /** @description The request is malformed; the message and `fields` say what to change. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No valid credentials (token or API key) came with the request. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The credentials may not do this (an API key's scope, a staff-only action). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description What the path names does not exist or is not the caller's, or no such page. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The current state refuses the request; the message says which state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

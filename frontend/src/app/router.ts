@@ -177,6 +177,13 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: "slots.list.title", section: "slots" },
       },
       {
+        path: "projects/:projectId(\\d+)/serving",
+        name: "serving",
+        component: () => import("@/features/serving/ServingPage.vue"),
+        props: projectId,
+        meta: { title: "serving.title", section: "serving" },
+      },
+      {
         path: "projects/:projectId(\\d+)/ab-tests",
         name: "ab-tests",
         component: () => import("@/features/abtests/AbtestsListPage.vue"),

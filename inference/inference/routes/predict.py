@@ -26,6 +26,7 @@ from inference.schemas import (
     Recommendation,
 )
 from inference.selectors import KeyState
+from inference.serving import MODEL_STATE, attribute
 
 router = APIRouter(prefix="/predict", tags=["predict"], route_class=KeyedRoute)
 _MODEL_PATH = {"model_id": MODEL_ID}
@@ -43,6 +44,7 @@ async def _model_and_body(
     runtime = runtime_of(request)
     recommend.check_cutoff(body.cutoff, runtime.settings)
     model = await runtime.model(model_id=model_id, project_id=key.project_id)
+    attribute(request.scope, MODEL_STATE, model.model_id)
     model.catalogue.check_fields(body.fields)
     return runtime, model, body
 

@@ -16,6 +16,7 @@ from inference.responses import JsonResponse
 from inference.routes.common import PROJECT_ID, recommend_recorded
 from inference.schemas import PredictRequest, ProjectRecommendation
 from inference.selectors import KeyState
+from inference.serving import MODEL_STATE, SLOT_STATE, attribute
 
 router = APIRouter(prefix="/predict/project", tags=["predict"], route_class=KeyedRoute)
 
@@ -35,6 +36,8 @@ async def predict_for_project(request: Request, key: KeyState) -> JsonResponse:
     recommend.check_cutoff(body.cutoff, runtime.settings)
     table = await runtime.router.table(project_id)
     slot = table.choose(body.user_id)
+    attribute(request.scope, SLOT_STATE, slot.slot_id)
     model = await runtime.model(model_id=slot.model_id, project_id=project_id)
+    attribute(request.scope, MODEL_STATE, model.model_id)
     model.catalogue.check_fields(body.fields)
     return JsonResponse(await recommend_recorded(runtime, model, body, slot=slot))

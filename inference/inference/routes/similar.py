@@ -12,6 +12,7 @@ from inference.recommend import SimilarityMethod
 from inference.responses import JsonResponse, scored_items
 from inference.routes.common import ModelId, record_impression
 from inference.schemas import FIELDS_DESCRIPTION, MAX_FIELDS, FieldName, IdText, SimilarItems
+from inference.serving import MODEL_STATE, attribute
 from recotem_common.limits import DEFAULT_CUTOFF, MAX_QUERY_ITEM_IDS
 
 router = APIRouter(prefix="/similar", tags=["similar"])
@@ -58,6 +59,7 @@ async def similar_items(
     runtime = runtime_of(request)
     recommend.check_cutoff(cutoff, runtime.settings)
     model = await runtime.model(model_id=model_id, project_id=key.project_id)
+    attribute(request.scope, MODEL_STATE, model.model_id)
     model.catalogue.check_fields(fields)
     compared = model.catalogue.content_fields(content_fields)
     items, answered_by, fallback = recommend.similar(
