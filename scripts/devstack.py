@@ -184,10 +184,8 @@ def run(args: argparse.Namespace) -> int:
         redis_file.write_text(redis.url)
     try:
         spa_build = _start_spa_build(pool, nginx, env)
-        _manage(env, "wait_db", "--timeout", "60")
-        _manage(env, "migrate", "--no-input", "-v", "0")
-        _manage(env, "collectstatic", "--no-input", "-v", "0")
-        _manage(env, "create_default_admin")
+        # One process for every step, as compose's setup service runs it.
+        _manage(env, "bootstrap", "--timeout", "60", "--verbosity", "0")
         roles = _roles(env)
         if nginx is not None and spa_build is not None:
             proxy = _loopback_proxy(args, env, spa_build.result())

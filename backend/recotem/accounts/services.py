@@ -178,6 +178,12 @@ def refresh_tokens_blacklist(*, user: Any, keep_raw_token: str | None = None) ->
 
 
 @transaction.atomic
+def user_signed_in(*, user: Any) -> None:
+    """Record a sign-in: tokens are issued without a Django session, whose login would."""
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+
+
 def user_create(
     *,
     username: str,

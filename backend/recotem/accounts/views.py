@@ -86,6 +86,10 @@ class LoginView(rest_auth_views.LoginView):
     throttle_classes = LOGIN_THROTTLES
     throttle_scope = LOGIN_SCOPE
 
+    def login(self) -> None:
+        super().login()
+        services.user_signed_in(user=self.user)
+
 
 def _request_refresh_token(request: Request) -> str | None:
     """The refresh token the request carries: the SPA's cookie, or a script's field."""

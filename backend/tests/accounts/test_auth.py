@@ -33,6 +33,17 @@ def test_login_sets_httponly_cookies_and_returns_user_and_access_token(user: Any
         assert response.cookies[name]["samesite"] == "Lax"
 
 
+def test_login_records_when_the_user_last_signed_in(user: Any) -> None:
+    assert user.last_login is None
+
+    APIClient().post(
+        f"{API}/auth/login/", {"username": user.username, "password": DEFAULT_PASSWORD}
+    )
+
+    user.refresh_from_db()
+    assert user.last_login is not None
+
+
 def test_login_with_a_wrong_password_is_refused_with_a_clear_message(user: Any) -> None:
     response = APIClient().post(
         f"{API}/auth/login/", {"username": user.username, "password": "wrong"}

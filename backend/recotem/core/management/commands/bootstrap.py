@@ -26,6 +26,6 @@ class Command(BaseCommand):
         # One process for every step: each would otherwise import Django and the apps again.
         streams = {"stdout": self.stdout, "stderr": self.stderr}
         call_command("wait_db", timeout=options["timeout"], **streams)
-        call_command("migrate", interactive=False, **streams)
+        call_command("migrate", interactive=False, verbosity=options["verbosity"], **streams)
         call_command("collectstatic", interactive=False, verbosity=0, **streams)
         call_command("create_default_admin", **streams)
