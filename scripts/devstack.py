@@ -41,7 +41,8 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     env = dict(os.environ)
     # Resolved once here: the roles run in different working directories.
     env[DATA_DIR_VARIABLE] = str(data_dir(env))
-    env.setdefault("SECRET_KEY", installation_secret_key(Path(env[DATA_DIR_VARIABLE])))
+    if not env.get("SECRET_KEY"):
+        env["SECRET_KEY"] = installation_secret_key(Path(env[DATA_DIR_VARIABLE]))
     env.setdefault(
         "ALLOWED_HOSTS", f"localhost,127.0.0.1,[::1],{args.proxy_host},{args.backend_host}"
     )
