@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from typing import Any
 
 import pytest
+import redis
 import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
 
 from inference.serving import ServingRecorder
+from recotem_common import serving
+from recotem_common.redis_urls import MODEL_EVENTS_DB, redis_url_for_db
 from testbed.seeder import Seeder
 from tests.conftest import Artifacts, ServeFactory, World, headers, runtime_of
 
@@ -19,6 +24,17 @@ UNREACHABLE = "127.0.9.13:1"
 
 def _flush(client: TestClient) -> None:
     client.portal.call(runtime_of(client).serving.flush)  # type: ignore[union-attr]
+
+
+def _forget_figures(project_id: int) -> None:
+    """Drops counts kept under ``project_id`` by another suite sharing this Redis, whose
+    database numbers its projects from 1 too."""
+    url = redis_url_for_db(
+        None, base_url=os.environ["REDIS_URL"], db=MODEL_EVENTS_DB, password=None
+    )
+    minutes = serving.keys_to_read(project_id, now=time.time(), minutes=serving.MAX_MINUTES)
+    with redis.Redis.from_url(url) as connection:
+        connection.delete(*minutes[:-1])
 
 
 @pytest.fixture
@@ -31,6 +47,7 @@ def fresh_project(seeder: Seeder, world: World, artifacts: Artifacts) -> dict[st
     slot_id = seeder.slot(project_id=project_id, model_id=model_id, name="production")
     _, key = seeder.api_key(project_id=project_id, owner_id=world.owner_id)
     _, read_key = seeder.api_key(project_id=project_id, owner_id=world.owner_id, scopes=["read"])
+    _forget_figures(project_id)
     return {
         "project_id": project_id,
         "model_id": model_id,
