@@ -3,10 +3,11 @@
 Starts ``scripts/devstack.py run`` (what ``make run`` runs once the environments are
 synced) on loopback addresses of its own with a data directory of its own, and times
 until each role is ready: the backend answers ``/api/ping/``, the inference service
-``/health``, the proxy the web UI's ``index.html``, and each Celery worker and beat say
-they started. The first run starts from an empty data directory (every migration); the
-later runs reuse it, as a developer's second ``make run`` does. The SPA is already built
-(``make run`` rebuilds it only when a source changed).
+``/health``, the proxy the web UI's ``index.html``, each Celery worker a control ping
+through the broker, and beat prints its banner. The first run starts from an empty data
+directory (every migration); the later runs reuse it, as a developer's second ``make
+run`` does. The SPA is already built (``make run`` rebuilds it only when a source
+changed).
 
 The baseline, measured in the same run on the same data directory: preparing the
 installation as four ``manage.py`` processes (wait for the database, migrate, collect
@@ -35,6 +36,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from celery import Celery
+
 REPO = Path(__file__).resolve().parents[2]
 BACKEND_PYTHON = REPO / "backend" / ".venv" / "bin" / "python"
 BACKEND_APP = REPO / "backend" / "recotem"
@@ -42,13 +45,12 @@ PROXY = ("127.0.12.10", 18000)
 BACKEND = ("127.0.12.11", 18001)
 INFERENCE = ("127.0.12.12", 18002)
 GIVE_UP_SECONDS = 300.0
-# What each Celery role prints once it serves.
-LOG_MARKERS = {
-    "worker": re.compile(r"worker@\S+ ready\."),
-    "ingestion": re.compile(r"ingestion@\S+ ready\."),
-    "beat": re.compile(r"beat: Starting"),
-}
+# Beat has no endpoint: it counts as started with its banner.
+LOG_MARKERS = {"beat": re.compile(r"celery beat v\S+ .* is starting")}
+# The Celery workers answer a control ping once they consume from the broker.
+WORKERS = ("worker", "ingestion")
 PREPARED_MARKER = "Recotem is starting:"
+EMBEDDED_REDIS_FILE = "embedded-redis.url"
 
 
 def _answers(url: str) -> bool:
@@ -87,6 +89,22 @@ def _environment(data_dir: Path) -> dict[str, str]:
     return env
 
 
+def _workers_answering(data_dir: Path) -> set[str]:
+    """The Celery workers of the stack that answer a control ping through its broker."""
+    redis_file = data_dir / EMBEDDED_REDIS_FILE
+    if not redis_file.is_file():
+        return set()
+    app = Celery(broker=f"{redis_file.read_text().strip()}/0")
+    try:
+        replies = app.control.ping(timeout=0.5) or []
+    except OSError:
+        return set()
+    finally:
+        app.close()
+    hostnames = {hostname for reply in replies for hostname in reply}
+    return {role for role in WORKERS if any(h.startswith(f"{role}@") for h in hostnames)}
+
+
 def start_once(data_dir: Path) -> dict[str, float]:
     """Seconds from start until the installation was prepared and until each role was ready."""
     started = time.monotonic()
@@ -114,18 +132,21 @@ def start_once(data_dir: Path) -> dict[str, float]:
 
     reader = threading.Thread(target=read_output, daemon=True)
     reader.start()
+    roles = {"prepared", *LOG_MARKERS, *HTTP_PROBES, *WORKERS}
     try:
         while True:
             for role, probe in HTTP_PROBES.items():
                 if role not in ready and probe():
                     ready.setdefault(role, time.monotonic() - started)
+            for role in _workers_answering(data_dir) - set(ready):
+                ready.setdefault(role, time.monotonic() - started)
             with lock:
-                if set(ready) >= {"prepared", *LOG_MARKERS, *HTTP_PROBES}:
+                if set(ready) >= roles:
                     return dict(ready)
             if process.poll() is not None:
                 raise SystemExit(f"make run stopped with {process.returncode} before ready")
             if time.monotonic() - started > GIVE_UP_SECONDS:
-                missing = {"prepared", *LOG_MARKERS, *HTTP_PROBES} - set(ready)
+                missing = roles - set(ready)
                 raise SystemExit(f"not ready after {GIVE_UP_SECONDS:.0f} s: {sorted(missing)}")
             time.sleep(0.1)
     finally:
@@ -169,7 +190,7 @@ def main() -> None:
         before = [prepare_seconds(data_dir, FOUR_PROCESSES) for _ in range(3)]
         after = [prepare_seconds(data_dir, ONE_PROCESS) for _ in range(3)]
     print(f"load average {os.getloadavg()[0]:.2f}, Python {sys.version.split()[0]}")
-    roles = ["prepared", *HTTP_PROBES, *LOG_MARKERS]
+    roles = ["prepared", *HTTP_PROBES, *WORKERS, *LOG_MARKERS]
     print("| start | " + " | ".join(roles) + " | every role ready |")
     print("| --- |" + " ---: |" * (len(roles) + 1))
     for number, start in enumerate(starts, 1):
