@@ -23,9 +23,9 @@ process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), "recotem-e2e-"));
 // the server with this environment laid over its own, so blank values are how these are
 // left unset.
 const ISOLATED = { DATABASE_URL: "", REDIS_URL: "", SECRET_KEY: "" };
-// The suite signs in a few dozen times a minute from one address, each time after
-// anonymous requests (the CSRF cookie, the session check); the test of the sign-in limit
-// uses its allowance up.
+// The suite signs in a few dozen times a minute from one address, through the proxy's
+// limit and the backend's, each time after anonymous requests (the CSRF cookie, the
+// session check); the test of the sign-in limit uses its allowance up.
 export const SIGN_IN_ALLOWANCE = 60;
 const ANONYMOUS_ALLOWANCE = 1000;
 
@@ -65,6 +65,9 @@ export default defineConfig({
       ...ISOLATED,
       THROTTLE_LOGIN_RATE: `${SIGN_IN_ALLOWANCE}/minute`,
       THROTTLE_ANON_RATE: `${ANONYMOUS_ALLOWANCE}/minute`,
+      // The proxy's own limit on sign-ins (nginx), the same allowance.
+      PROXY_LOGIN_RATE: `${SIGN_IN_ALLOWANCE}r/m`,
+      PROXY_LOGIN_BURST: String(SIGN_IN_ALLOWANCE / 2),
       RECOTEM_DATA_DIR: process.env.E2E_DATA_DIR,
       DEFAULT_ADMIN_USERNAME: "admin",
       DEFAULT_ADMIN_PASSWORD: ADMIN_PASSWORD,
