@@ -111,7 +111,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 def markdown(results: dict[str, Any]) -> str:
     config = results["config"]
     lines = [
-        f"## {HEADING}",
+        HEADING,
         "",
         f"Produced by `benchmarks/inference/cold_start.py --update-docs` on {config['date']}: "
         f"Python {config['python']}, {config['cpus']} CPUs shared with other work (load "
