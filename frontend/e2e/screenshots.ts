@@ -77,6 +77,7 @@ test("every page, in the light and the dark theme", async ({ browser }) => {
     "ab-tests": `${project}/ab-tests`,
     conversions: `${project}/conversions`,
     retraining: `${project}/retraining`,
+    serving: `${project}/serving`,
     password: "/account/password",
     users: "/users",
     "not-found": "/no-such-page",
