@@ -114,7 +114,8 @@ def main() -> None:
 
     started = time.monotonic()
     cold = str(DESCRIBED_ITEMS + 10)
-    with served_world(workers=1, host=HOST) as (base, world, _):
+    with served_world(workers=1, host=HOST) as (server, world, _):
+        base = server.base
         model = world.new_model("described")
         requests: dict[str, tuple[str, str, dict[str, Any]]] = {
             "predict": ("POST", f"/predict/{model}", {}),

@@ -46,8 +46,8 @@ KEYS = {
 def _start_and_load(
     env: dict[str, str], key: str, args: argparse.Namespace, log: Path, url_of: Any
 ) -> dict[str, Any]:
-    with serve(env, args.workers, log, host=args.host) as base:
-        url = url_of(base)
+    with serve(env, args.workers, log, host=args.host) as server:
+        url = url_of(server.base)
 
         def load() -> dict[str, Any]:
             result = asyncio.run(

@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 import numpy as np
@@ -306,10 +306,23 @@ async def _first_use_of_key(base: str, world: World) -> float:
         return round((time.perf_counter() - started) * 1000, 1)
 
 
+class Server(NamedTuple):
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (with one worker, the app's)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        # utime and stime, the 14th and 15th fields of the whole line.
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def serve(env: dict[str, str], workers: int, log: Path, host: str = "127.0.0.1") -> Iterator[str]:
-    """uvicorn in a subprocess, with the flags ``make run`` uses; yields its base URL
-    as soon as ``/health`` answers 200."""
+def serve(
+    env: dict[str, str], workers: int, log: Path, host: str = "127.0.0.1"
+) -> Iterator[Server]:
+    """uvicorn in a subprocess, with the flags ``make run`` uses; yields it as soon as
+    ``/health`` answers 200."""
     port = _free_port(host)
     command = [
         sys.executable, "-m", "uvicorn", "noop_app:create", "--factory",
@@ -328,7 +341,7 @@ def serve(env: dict[str, str], workers: int, log: Path, host: str = "127.0.0.1")
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"uvicorn did not become healthy; see {log}")
             time.sleep(0.2)
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -359,8 +372,8 @@ def _healthy(base: str) -> bool:
 
 
 @contextmanager
-def served_world(*, workers: int, host: str = "127.0.0.1") -> Iterator[tuple[str, World, str]]:
-    """The service on ``host`` over a throwaway world: (base URL, world, events URL)."""
+def served_world(*, workers: int, host: str = "127.0.0.1") -> Iterator[tuple[Server, World, str]]:
+    """The service on ``host`` over a throwaway world: (server, world, events URL)."""
     workdir = Path(tempfile.mkdtemp(prefix="recotem-inference-bench-"))
     (workdir / "data").mkdir()
     embedded = None if os.environ.get("REDIS_URL") else start_embedded_redis()
@@ -370,8 +383,8 @@ def served_world(*, workers: int, host: str = "127.0.0.1") -> Iterator[tuple[str
         world = build_world(workdir / "data", workdir / "media")
         env = service_env(workdir, redis_url)
         events_url = Settings(secret_key=SECRET_KEY, redis_url=redis_url).events_redis_url
-        with serve(env, workers, workdir / "server.log", host) as base:
-            yield base, world, events_url
+        with serve(env, workers, workdir / "server.log", host) as server:
+            yield server, world, events_url
     finally:
         if embedded is not None:
             embedded.stop()
@@ -535,8 +548,8 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.monotonic()
-    with served_world(workers=args.workers) as (base, world, events_url):
-        results = measure(base, world, args, events_url)
+    with served_world(workers=args.workers) as (server, world, events_url):
+        results = measure(server.base, world, args, events_url)
     results["config"] = {
         "date": dt.date.today().isoformat(),
         "python": platform.python_version(),
