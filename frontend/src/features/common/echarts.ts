@@ -1,5 +1,5 @@
 // The parts of ECharts the SPA draws with, registered once. Only CommonChart imports this
-// module, dynamically, so ECharts loads with the first page that shows a chart.
+// module, dynamically (loadCharts), so ECharts loads with the first page that shows a chart.
 import { BarChart, LineChart, ScatterChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
 import { init, use } from "echarts/core";

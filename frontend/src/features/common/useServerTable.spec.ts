@@ -10,18 +10,28 @@ function inScope<T>(make: () => T): T {
 }
 
 describe("useServerTable", () => {
-  it("turns page and sort events into API parameters", () => {
+  it("turns page and sort choices into API parameters", () => {
     const table = inScope(() => useServerTable({ ordering: "-updated_at" }));
     expect(table.params.value).toEqual({ page: 1, page_size: 20, ordering: "-updated_at" });
 
-    table.onPage({ page: 2, rows: 50, first: 100, pageCount: 5 } as never);
-    expect(table.params.value).toEqual({ page: 3, page_size: 50, ordering: "-updated_at" });
-    expect(table.bind(500)).toMatchObject({ first: 100, rows: 50, totalRecords: 500, sortField: "updated_at", sortOrder: -1 });
+    table.goTo(3, 20);
+    expect(table.params.value).toEqual({ page: 3, page_size: 20, ordering: "-updated_at" });
+    expect(table.first.value).toBe(40);
+    // A new page size starts again from the first page.
+    table.goTo(3, 50);
+    expect(table.params.value).toEqual({ page: 1, page_size: 50, ordering: "-updated_at" });
 
-    table.onSort({ sortField: "name", sortOrder: 1 } as never);
+    table.goTo(2, 50);
+    table.sortBy("name");
     expect(table.params.value).toEqual({ page: 1, page_size: 50, ordering: "name" });
-    table.onSort({ sortField: undefined, sortOrder: null } as never);
-    expect(table.ordering.value).toBe("-updated_at");
+    table.sortBy("name");
+    expect(table.ordering.value).toBe("-name");
+    table.sortBy("name");
+    expect(table.ordering.value).toBe("name");
+    // The default sort is descending: a click turns it round.
+    const recent = inScope(() => useServerTable({ ordering: "-updated_at" }));
+    recent.sortBy("updated_at");
+    expect(recent.ordering.value).toBe("updated_at");
   });
 
   it("returns to the first page when the settled search or a filter changes", async () => {

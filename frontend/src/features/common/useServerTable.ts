@@ -1,6 +1,5 @@
-// Server-side paging, sorting and searching for a PrimeVue DataTable in lazy mode: the table
-// shows one page, the API (`page`, `page_size`, `ordering`, a search parameter) does the work.
-import type { DataTablePageEvent, DataTableSortEvent } from "primevue/datatable";
+// Server-side paging, sorting and searching for a table of one page (CommonServerTable): the
+// API (`page`, `page_size`, `ordering`, a search parameter) does the work.
 import { computed, getCurrentInstance, type Ref, ref, watch, type WatchSource } from "vue";
 import { useRoute } from "vue-router";
 
@@ -52,34 +51,19 @@ export function useServerTable(options: ServerTableOptions) {
     ordering: ordering.value,
   }));
 
-  function onPage(event: DataTablePageEvent): void {
-    page.value = event.page + 1;
-    pageSize.value = event.rows;
+  /** Show page `number` (from 1) of `size` rows. */
+  function goTo(number: number, size: number): void {
+    page.value = size === pageSize.value ? number : 1;
+    pageSize.value = size;
   }
 
-  function onSort(event: DataTableSortEvent): void {
-    const field = typeof event.sortField === "string" ? event.sortField : null;
-    ordering.value = field ? `${event.sortOrder === -1 ? "-" : ""}${field}` : options.ordering;
+  /** Sort by `field`: ascending first, the other way round when it is already the sort. */
+  function sortBy(field: string): void {
+    ordering.value = sortField.value === field && sortOrder.value === 1 ? `-${field}` : field;
     page.value = 1;
   }
 
-  /** Everything a lazy DataTable needs, for `v-bind`: props plus the page and sort listeners. */
-  function bind(totalRecords: number) {
-    return {
-      lazy: true,
-      paginator: true,
-      rows: pageSize.value,
-      rowsPerPageOptions: PAGE_SIZES,
-      first: first.value,
-      totalRecords,
-      sortField: sortField.value,
-      sortOrder: sortOrder.value,
-      onPage,
-      onSort,
-    };
-  }
-
-  return { page, pageSize, ordering, search, searchTerm, first, sortField, sortOrder, params, onPage, onSort, bind };
+  return { page, pageSize, ordering, search, searchTerm, first, sortField, sortOrder, params, goTo, sortBy };
 }
 
 export type ServerTable = ReturnType<typeof useServerTable>;

@@ -1,9 +1,9 @@
 // Keeps a model page current over `/ws/model/<id>/`: status into the query cache, log lines
 // into a list of their own.
 import { useQueryClient } from "@tanstack/vue-query";
-import { type MaybeRefOrGetter, ref, toValue, watch } from "vue";
+import { type MaybeRefOrGetter, toValue, watch } from "vue";
 
-import { appendLog, type LiveLogLine } from "@/features/common/liveLog";
+import { type LiveLogLine, useLiveLog } from "@/features/common/liveLog";
 import { type LiveMessage, liveUrl, useLiveSocket } from "@/features/common/useLiveSocket";
 
 import { MODEL_UNFINISHED, modelKeys, type ModelStatus, type TrainedModel } from "./queries";
@@ -17,11 +17,11 @@ interface ModelStatusMessage extends LiveMessage {
 
 export function useModelLive(modelId: MaybeRefOrGetter<number>) {
   const client = useQueryClient();
-  const logs = ref<LiveLogLine[]>([]);
+  const logs = useLiveLog();
 
   function onMessage(message: ModelStatusMessage | LiveLogLine): void {
     if (message.type === "log") {
-      logs.value = appendLog(logs.value, message);
+      logs.add(message);
       return;
     }
     const key = modelKeys.detail(toValue(modelId));
@@ -42,10 +42,8 @@ export function useModelLive(modelId: MaybeRefOrGetter<number>) {
 
   watch(
     () => toValue(modelId),
-    () => {
-      logs.value = [];
-    },
+    () => logs.clear(),
   );
   const socket = useLiveSocket<ModelStatusMessage | LiveLogLine>(() => liveUrl(`/ws/model/${toValue(modelId)}/`), { onMessage });
-  return { logs, state: socket.state };
+  return { logs: logs.lines, state: socket.state };
 }

@@ -45,7 +45,7 @@ describe("the live tuning job", () => {
   it("keeps the newest log lines only", () => {
     const line = (id: number): LiveLogLine => ({ type: "log", id, level: "INFO", message: `line ${id}`, timestamp: "2026-01-01T00:00:00Z" });
     let lines: LiveLogLine[] = [];
-    for (let id = 1; id <= LOG_LINES_KEPT + 5; id += 1) lines = appendLog(lines, line(id));
+    for (let id = 1; id <= LOG_LINES_KEPT + 5; id += 1) lines = appendLog(lines, [line(id)]);
     expect(lines).toHaveLength(LOG_LINES_KEPT);
     expect(lines.map((l) => l.id).slice(0, 2)).toEqual([6, 7]);
   });

@@ -1,9 +1,9 @@
 // Keeps a tuning job page current over its WebSocket: status and trials go into the query
 // cache, log lines into a list of their own.
 import { useQueryClient } from "@tanstack/vue-query";
-import { type MaybeRefOrGetter, onScopeDispose, ref, toValue, watch } from "vue";
+import { type MaybeRefOrGetter, onScopeDispose, toValue, watch } from "vue";
 
-import { appendLog, type LiveLogLine } from "@/features/common/liveLog";
+import { useLiveLog } from "@/features/common/liveLog";
 import { liveUrl, useLiveSocket } from "@/features/common/useLiveSocket";
 
 import { applyStatus, type JobMessage, upsertTrial } from "./live";
@@ -14,7 +14,7 @@ const TRIALS_REFRESH_MS = 2000;
 
 export function useTuningLive(jobId: MaybeRefOrGetter<number>) {
   const client = useQueryClient();
-  const logs = ref<LiveLogLine[]>([]);
+  const logs = useLiveLog();
   let refresh: ReturnType<typeof setTimeout> | undefined;
 
   function refreshTrialsSoon(id: number): void {
@@ -28,7 +28,7 @@ export function useTuningLive(jobId: MaybeRefOrGetter<number>) {
   function onMessage(message: JobMessage): void {
     const id = toValue(jobId);
     if (message.type === "log") {
-      logs.value = appendLog(logs.value, message);
+      logs.add(message);
       return;
     }
     const before = client.getQueryData<TuningJob>(tuningKeys.detail(id));
@@ -48,11 +48,9 @@ export function useTuningLive(jobId: MaybeRefOrGetter<number>) {
 
   watch(
     () => toValue(jobId),
-    () => {
-      logs.value = [];
-    },
+    () => logs.clear(),
   );
   onScopeDispose(() => clearTimeout(refresh));
   const socket = useLiveSocket<JobMessage>(() => liveUrl(`/ws/job/${toValue(jobId)}/`), { onMessage });
-  return { logs, state: socket.state };
+  return { logs: logs.lines, state: socket.state };
 }
