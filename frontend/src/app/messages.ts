@@ -3,6 +3,9 @@
 
 export const LOCALES = ["en", "ja"] as const;
 export type Locale = (typeof LOCALES)[number];
+/** Each language named in itself, so a person who cannot read the current one finds theirs.
+ * Written out: asking Intl.DisplayNames loads locale data, which slows every page's start. */
+export const LANGUAGE_NAMES: Record<Locale, string> = { en: "English", ja: "日本語" };
 export type Messages = Record<string, unknown>;
 
 const FILE = /\/features\/([^/]+)\/(en|ja)\.json$/;

@@ -8,7 +8,6 @@ import button from "@primeuix/themes/aura/button";
 import checkbox from "@primeuix/themes/aura/checkbox";
 import chip from "@primeuix/themes/aura/chip";
 import css from "@primeuix/themes/aura/css";
-import datatable from "@primeuix/themes/aura/datatable";
 import datepicker from "@primeuix/themes/aura/datepicker";
 import dialog from "@primeuix/themes/aura/dialog";
 import drawer from "@primeuix/themes/aura/drawer";
@@ -40,7 +39,6 @@ export const AURA_COMPONENTS = {
   button,
   checkbox,
   chip,
-  datatable,
   datepicker,
   dialog,
   drawer,

@@ -1,12 +1,10 @@
-// Server-side paging, sorting and searching for a table of one page (CommonServerTable): the
+// Server-side paging, sorting and searching for a table of one page (CommonTable): the
 // API (`page`, `page_size`, `ordering`, a search parameter) does the work.
 import { computed, getCurrentInstance, type Ref, ref, watch, type WatchSource } from "vue";
 import { useRoute } from "vue-router";
 
 import { useDebounced } from "./useDebounced";
-
-const DEFAULT_PAGE_SIZE = 20;
-export const PAGE_SIZES = [DEFAULT_PAGE_SIZE, 50, 100];
+import { DEFAULT_PAGE_SIZE, PAGE_SIZES, usePaging } from "./usePaging";
 
 /** What a list page reads from its TanStack query over one page of a paginated endpoint. */
 export interface ListQuery<Row> {
@@ -29,8 +27,7 @@ export function useServerTable(options: ServerTableOptions) {
   // A link may open a list at a page size or with a search: `?page_size=100&search=ml`.
   const query = getCurrentInstance() ? useRoute().query : {};
   const requestedSize = Number(query.page_size);
-  const page = ref(1);
-  const pageSize = ref(PAGE_SIZES.includes(requestedSize) ? requestedSize : (options.pageSize ?? DEFAULT_PAGE_SIZE));
+  const { page, pageSize, first, goTo } = usePaging(PAGE_SIZES.includes(requestedSize) ? requestedSize : (options.pageSize ?? DEFAULT_PAGE_SIZE));
   const ordering = ref(options.ordering);
   const search = ref(typeof query.search === "string" ? query.search : "");
   const searched = useDebounced(search);
@@ -42,7 +39,6 @@ export function useServerTable(options: ServerTableOptions) {
     page.value = 1;
   });
 
-  const first = computed(() => (page.value - 1) * pageSize.value);
   const sortField = computed(() => ordering.value.replace(/^-/, ""));
   const sortOrder = computed(() => (ordering.value.startsWith("-") ? -1 : 1));
   const params = computed(() => ({
@@ -50,12 +46,6 @@ export function useServerTable(options: ServerTableOptions) {
     page_size: pageSize.value,
     ordering: ordering.value,
   }));
-
-  /** Show page `number` (from 1) of `size` rows. */
-  function goTo(number: number, size: number): void {
-    page.value = size === pageSize.value ? number : 1;
-    pageSize.value = size;
-  }
 
   /** Sort by `field`: ascending first, the other way round when it is already the sort. */
   function sortBy(field: string): void {

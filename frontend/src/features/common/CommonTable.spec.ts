@@ -6,7 +6,8 @@ import { createMemoryHistory, createRouter } from "vue-router";
 
 import { mountWithApp } from "@/testing/app";
 
-import CommonServerTable from "./CommonServerTable";
+import CommonTable from "./CommonTable";
+import { useLocalTable } from "./usePaging";
 import { type ServerTable, useServerTable } from "./useServerTable";
 
 interface Row {
@@ -24,7 +25,7 @@ function tableOf(rows: Row[], { total = rows.length, loading = false, hidden = f
   const table = effectScope().run(() => useServerTable({ ordering: "-size" })) as ServerTable;
   const page = defineComponent(() => () =>
     h(
-      CommonServerTable,
+      CommonTable,
       { rows, total, table, loading, "data-testid": "things" },
       {
         default: () => [
@@ -54,7 +55,7 @@ afterEach(() => {
   document.body.innerHTML = "";
 });
 
-describe("CommonServerTable", () => {
+describe("CommonTable", () => {
   it("draws the declared columns: a body slot, a field's value, or nothing", async () => {
     const { page } = tableOf(ROWS);
     const wrapper = mountWithApp(page, bareRouter());
@@ -102,6 +103,25 @@ describe("CommonServerTable", () => {
     await flushPromises();
     await wrapper.find(".p-paginator-next").trigger("click");
     expect(table.params.value).toEqual({ page: 2, page_size: 20, ordering: "-size" });
+  });
+
+  it("pages rows already loaded, and sorts nothing it cannot", async () => {
+    const many = Array.from({ length: 45 }, (_, index) => ({ id: index, name: `row ${index}`, size: index }));
+    const local = effectScope().run(() => useLocalTable(many));
+    if (!local) throw new Error("no table");
+    const page = defineComponent(() => () =>
+      h(
+        CommonTable,
+        { rows: local.pageRows.value, total: local.total.value, table: local, dataKey: "size" },
+        { default: () => [h(column, { field: "name", header: "Name", sortable: true })] },
+      ),
+    );
+    const wrapper = mountWithApp(page, bareRouter());
+    await flushPromises();
+    expect(wrapper.find("th button").exists()).toBe(false);
+    expect(wrapper.findAll("tbody tr")).toHaveLength(20);
+    await wrapper.find(".p-paginator-next").trigger("click");
+    expect(wrapper.findAll("tbody tr").map((row) => row.text()).slice(0, 2)).toEqual(["row 20", "row 21"]);
   });
 
   it("says it is loading before the first page, and shows the empty text after", async () => {
