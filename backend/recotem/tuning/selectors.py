@@ -48,7 +48,7 @@ def trial_summary(trial: FrozenTrial) -> dict[str, Any]:
 
 def tuning_job_trials(*, job: ParameterTuningJob) -> list[dict[str, Any]]:
     """Every trial of the job's study, in trial order (empty before the study exists)."""
-    with studies.storage() as rdb:
+    with studies.reading_storage() as rdb:
         study = studies.find_study(rdb, job=job)
         if study is None:
             return []

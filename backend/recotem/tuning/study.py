@@ -8,6 +8,7 @@ storage is first opened, so the web process loads it only when a request reads t
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -85,6 +86,28 @@ def storage() -> Iterator[RDBStorage]:
     finally:
         rdb.remove_session()
         rdb.engine.dispose()
+
+
+@functools.cache
+def _reading_storage(url: str) -> RDBStorage:
+    import optuna
+    from optuna.storages import RDBStorage
+    from sqlalchemy.pool import NullPool
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return RDBStorage(url, engine_kwargs={**_engine_kwargs(url), "poolclass": NullPool})
+
+
+@contextmanager
+def reading_storage() -> Iterator[RDBStorage]:
+    """An Optuna storage for the web process's reads, made once per database: opening one
+    checks Optuna's schema, which takes longer than reading a job's trials. Without a pool,
+    no connection outlives the request that used it."""
+    rdb = _reading_storage(storage_url())
+    try:
+        yield rdb
+    finally:
+        rdb.remove_session()
 
 
 def create_study(

@@ -25,6 +25,7 @@ from recotem_common.events import ModelTrained
 from training.artifacts import model_signing_keys
 from training.models import TrainedModel
 from tuning import selectors, worker
+from tuning import study as studies
 from tuning.finalize import tuning_job_finalize
 from tuning.models import ParameterTuningJob
 from tuning.prepare import tuning_job_prepare
@@ -77,6 +78,10 @@ def test_a_job_scores_every_trial_on_one_split_and_trains_the_best(
     assert job.best_score == pytest.approx(best["score"])
     assert job.best_algorithm == best["algorithm"]
     assert job.n_trials_finished == 4
+    # The web process opens Optuna's storage once and reads through it again.
+    opened = studies._reading_storage.cache_info().misses
+    assert selectors.tuning_job_trials(job=job) == trials
+    assert studies._reading_storage.cache_info().misses == opened
     config = job.best_config
     assert config is not None
     assert config.name == f"job-{job.pk}-best"
