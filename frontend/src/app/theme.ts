@@ -27,6 +27,7 @@ import tag from "@primeuix/themes/aura/tag";
 import togglebutton from "@primeuix/themes/aura/togglebutton";
 import toggleswitch from "@primeuix/themes/aura/toggleswitch";
 import virtualscroller from "@primeuix/themes/aura/virtualscroller";
+import { markRaw } from "vue";
 
 export const DARK_CLASS = "app-dark";
 
@@ -167,10 +168,13 @@ export const RecotemPreset = definePreset(Aura, {
   },
 });
 
-export const themeOptions = {
+// Raw: PrimeVue deep-watches its configuration, and walking every token of the preset on
+// each start cost more than anything else it does then. The theme never changes at run
+// time (dark mode is a class on the document).
+export const themeOptions = markRaw({
   preset: RecotemPreset,
   options: {
     darkModeSelector: `.${DARK_CLASS}`,
     cssLayer: { name: "primevue", order: "theme, base, primevue" },
   },
-};
+});
