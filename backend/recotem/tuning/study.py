@@ -71,16 +71,19 @@ def _engine_kwargs(url: str) -> dict[str, Any]:
     return {"pool_pre_ping": True, "connect_args": dict(options)}
 
 
-@contextmanager
-def storage() -> Iterator[RDBStorage]:
-    """An Optuna storage whose connections are released on exit (Celery workers are
-    long-lived; a pool per task would leak connections)."""
+def _open_storage(url: str, **engine_kwargs: Any) -> RDBStorage:
     import optuna
     from optuna.storages import RDBStorage
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    url = storage_url()
-    rdb = RDBStorage(url, engine_kwargs=_engine_kwargs(url))
+    return RDBStorage(url, engine_kwargs={**_engine_kwargs(url), **engine_kwargs})
+
+
+@contextmanager
+def storage() -> Iterator[RDBStorage]:
+    """An Optuna storage whose connections are released on exit (Celery workers are
+    long-lived; a pool per task would leak connections)."""
+    rdb = _open_storage(storage_url())
     try:
         yield rdb
     finally:
@@ -90,12 +93,9 @@ def storage() -> Iterator[RDBStorage]:
 
 @functools.cache
 def _reading_storage(url: str) -> RDBStorage:
-    import optuna
-    from optuna.storages import RDBStorage
     from sqlalchemy.pool import NullPool
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    return RDBStorage(url, engine_kwargs={**_engine_kwargs(url), "poolclass": NullPool})
+    return _open_storage(url, poolclass=NullPool)
 
 
 @contextmanager

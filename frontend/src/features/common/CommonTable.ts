@@ -5,7 +5,7 @@
 // table can sort.
 //
 // Why not DataTable itself: it builds several components for every cell (each resolving its
-// pass-through options and theme), which with 100 rows took about 300 ms of the page's first
+// pass-through options and theme), which with 100 rows took about 400 ms of the page's first
 // draw; here a cell is one element (docs/benchmarks.md, "Web UI").
 import Column from "primevue/column";
 import Paginator, { type PageState } from "primevue/paginator";
@@ -27,7 +27,6 @@ export interface TablePaging {
 }
 
 interface TableColumn {
-  key: string;
   field: string | undefined;
   header: string | undefined;
   sortable: boolean;
@@ -37,7 +36,7 @@ interface TableColumn {
 
 /** The `<Column>` elements among `nodes`, looking through fragments (`v-for`, `v-if`, `<slot>`). */
 export function columnsIn(nodes: VNode[]): TableColumn[] {
-  return nodes.flatMap((node, position): TableColumn[] => {
+  return nodes.flatMap((node): TableColumn[] => {
     if (node.type === Fragment && Array.isArray(node.children)) return columnsIn(node.children as VNode[]);
     if (node.type !== Column) return [];
     const props = (node.props ?? {}) as Record<string, unknown>;
@@ -45,7 +44,6 @@ export function columnsIn(nodes: VNode[]): TableColumn[] {
     const field = typeof props.field === "string" ? props.field : undefined;
     return [
       {
-        key: field ?? `column-${position}`,
         field,
         header: typeof props.header === "string" ? props.header : undefined,
         // A bare `sortable` attribute arrives as "".
